@@ -55,10 +55,11 @@ export const KEYABLE_COLUMN_TYPES: readonly ColumnType[] = Object.freeze(
 );
 
 /** A JSON value as stored in a `json` column. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** A normalized cell value as stored and returned (see the table in this module's docs). */
-export type Value = null | string | number | bigint | boolean | Uint8Array | JsonValue;
+export type Value = JsonValue | bigint | Uint8Array;
 
 /** A row as the user passes it in and gets it back: column name to value. */
 export type Row = Record<string, unknown>;

@@ -16,8 +16,18 @@ export interface OrderedMapView {
   /** The seq that last wrote `key`, or `undefined` when the key is absent. */
   getSeq(key: string): number | undefined;
 
-  /** The largest seq of any entry (0 when empty). Range read sets use it. */
-  readonly maxSeq: number;
+  /**
+   * The seq of the last put or delete anywhere in the map (0 when never written). Each node
+   * remembers the last seq that modified its subtree, which is how deletions are tracked too.
+   */
+  readonly lastModifiedSeq: number;
+
+  /**
+   * Whether any key in `lo <= key < hi` may have been put or deleted after `seq`.
+   * Conservative at leaf granularity: `false` is exact, `true` may be a neighbour's change.
+   * Optimistic range read sets use it.
+   */
+  rangeModifiedAfter(lo: string | undefined, hi: string | undefined, seq: number): boolean;
 
   /**
    * Visit the entries with `lo <= key < hi` in ascending order (or descending when `reverse`),

@@ -1,0 +1,564 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Subject, type Observable } from 'rxjs';
+import type {
+  AlterTableOp,
+  CreateIndexOp,
+  CreateTableOp,
+  DdlOperation,
+  DropIndexOp,
+  DropTableOp,
+} from './catalog/ddl-operation';
+import { CommitPipeline } from './commit/commit-pipeline';
+import type { CommitOptions, CommitResult } from './commit/commit-request';
+import { resolveConfig, type AedbConfig, type AedbConfigInput } from './config';
+import { DirLock } from './dir-lock';
+import type { CheckpointEvent, CommitBatchEvent, DurableEvent } from './engine-events';
+import { ClosedError, IoError, ValidationError, describeError, type AedbError } from './errors';
+import { MetricsRecorder, type OperationalMetrics } from './operational-metrics';
+import { MUTATION_TYPES, type KvKey, type KvValue, type Mutation } from './mutation';
+import type { Query } from './query/query';
+import type { QueryResult } from './query/query-executor';
+import { Checkpointer } from './recovery/checkpointer';
+import { dataPaths, recover } from './recovery/recover';
+import type { RecoveryReport } from './recovery/recovery-report';
+import type { TableSchema } from './schema';
+import {
+  Snapshot,
+  type KvEntry,
+  type KvRange,
+  type KvScanOptions,
+  type KvScanPage,
+} from './snapshot';
+import type { DbState } from './state/db-state';
+import { SnapshotHistory } from './state/snapshot-history';
+import type { WalWriter } from './wal/wal-writer';
+
+/**
+ * Which state a read sees.
+ * - `'atLatest'` (default): the newest visible commit.
+ * - `'atCheckpoint'`: the state of the last checkpoint.
+ * - `{ atSeq: n }`: exactly the state after commit `n` (recent seqs only; older ones fail with
+ *   `SNAPSHOT_TOO_OLD`).
+ */
+export type ConsistencyMode = 'atLatest' | 'atCheckpoint' | { readonly atSeq: number };
+
+/** Read options. */
+export interface ReadOptions {
+  readonly consistency?: ConsistencyMode;
+}
+
+/** The visible and durable heads. */
+export interface HeadState {
+  readonly visibleHeadSeq: number;
+  readonly durableHeadSeq: number;
+}
+
+/**
+ * An open aedb database: typed tables and a byte-keyed KV store under `project -> scope`,
+ * with atomic commits on a write-ahead log, checkpoints, crash recovery and snapshot reads.
+ *
+ * Open one instance per data directory and share it; every method is safe to call
+ * concurrently. Writes go through one commit pipeline (group commit); reads never wait for writes.
+ *
+ * @example
+ * ```ts
+ * const db = await AedbInstance.open('./data', { durabilityMode: 'full' });
+ * await db.createProject('demo');
+ * await db.createScope('demo', 'app');
+ * await db.createTable({
+ *   projectId: 'demo', scopeId: 'app', tableName: 'users',
+ *   columns: [{ name: 'id', type: 'integer' }, { name: 'username', type: 'text' }],
+ *   primaryKey: ['id'],
+ * });
+ * const { commitSeq } = await db.commit({
+ *   type: 'insert', projectId: 'demo', scopeId: 'app', tableName: 'users',
+ *   row: { id: 1, username: 'alice' },
+ * });
+ * const res = await db.query('demo', 'app', Query.select('*').from('users').where(Expr.eq('id', 1)));
+ * await db.close();
+ * ```
+ */
+export class AedbInstance {
+  private readonly commitsSubject = new Subject<CommitBatchEvent>();
+  private readonly durableSubject = new Subject<DurableEvent>();
+  private readonly checkpointsSubject = new Subject<CheckpointEvent>();
+  private readonly errorsSubject = new Subject<AedbError>();
+  private closing: Promise<void> | null = null;
+  private isClosed = false;
+
+  /** One event per group-commit batch that became visible. */
+  readonly commits$: Observable<CommitBatchEvent> = this.commitsSubject.asObservable();
+  /** The durable head advanced. */
+  readonly durable$: Observable<DurableEvent> = this.durableSubject.asObservable();
+  /** A checkpoint was written. */
+  readonly checkpoints$: Observable<CheckpointEvent> = this.checkpointsSubject.asObservable();
+  /** Errors of background work (automatic checkpoints); they never reject a caller's Promise. */
+  readonly errors$: Observable<AedbError> = this.errorsSubject.asObservable();
+
+  private readonly pipeline: CommitPipeline;
+  private readonly checkpointer: Checkpointer;
+
+  private constructor(
+    /** The data directory (absolute). */
+    readonly dir: string,
+    /** The resolved, frozen configuration. */
+    readonly config: AedbConfig,
+    private readonly lock: DirLock,
+    private readonly wal: WalWriter,
+    private readonly history: SnapshotHistory,
+    private readonly metrics: MetricsRecorder,
+    /** What recovery found and did at open. */
+    readonly recoveryReport: RecoveryReport,
+    pipelineFactory: (self: AedbInstance) => CommitPipeline,
+  ) {
+    this.pipeline = pipelineFactory(this);
+    const paths = dataPaths(dir);
+    this.checkpointer = new Checkpointer({
+      config,
+      checkpointDir: paths.checkpoints,
+      walDir: paths.wal,
+      pipeline: this.pipeline,
+      history,
+      metrics,
+      lastCheckpointSeq: recoveryReport.checkpoint?.seq ?? 0,
+      onCheckpoint: (e) => this.checkpointsSubject.next(e),
+      onError: (e) => this.errorsSubject.next(e),
+    });
+  }
+
+  /**
+   * Open (or create) the database in `dir`: take the directory lock, recover from the newest
+   * valid checkpoint plus the WAL, and start the commit pipeline and checkpoint actor.
+   * Rejects with `ConfigError` for a bad option, `LockedError` when another instance holds the
+   * directory, `CorruptionError` when strict recovery finds damage.
+   */
+  static async open(dir: string, config: AedbConfigInput = {}): Promise<AedbInstance> {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw new ValidationError(`open: expected a data directory path, got ${typeof dir}`);
+    }
+    const resolved = resolveConfig(config);
+    const absolute = path.resolve(dir);
+    try {
+      fs.mkdirSync(absolute, { recursive: true });
+    } catch (err) {
+      throw new IoError(`cannot create data directory ${absolute}: ${describeError(err)}`, {
+        dir: absolute,
+      });
+    }
+    const { lock } = DirLock.acquire(absolute);
+    try {
+      const recovered = await recover(absolute, resolved);
+      const metrics = new MetricsRecorder();
+      metrics.startupRecoveryMicros = Math.round(recovered.report.durationMs * 1000);
+      metrics.startupRecoveredSeq = recovered.report.recoveredSeq;
+      if (recovered.report.checkpoint !== undefined)
+        metrics.lastCheckpointSeq = recovered.report.checkpoint.seq;
+      const history = new SnapshotHistory(
+        recovered.state,
+        resolved.snapshotRetention,
+        recovered.checkpointState,
+      );
+      return new AedbInstance(
+        absolute,
+        resolved,
+        lock,
+        recovered.wal,
+        history,
+        metrics,
+        recovered.report,
+        (self) =>
+          new CommitPipeline({
+            config: resolved,
+            working: recovered.working,
+            wal: recovered.wal,
+            history,
+            metrics,
+            recoveredSeq: recovered.report.recoveredSeq,
+            onVisible: (e) => self.onVisible(e),
+            onDurable: (seq) => self.durableSubject.next({ durableHeadSeq: seq }),
+          }),
+      );
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Commit one mutation. Resolves per `finality` (default `'durable'`). */
+  commit(mutation: Mutation, options: CommitOptions = {}): Promise<CommitResult> {
+    return this.submit([mutation], options);
+  }
+
+  /** Commit several mutations atomically: all of them apply, or none. */
+  commitMany(mutations: readonly Mutation[], options: CommitOptions = {}): Promise<CommitResult> {
+    if (!Array.isArray(mutations) || mutations.length === 0) {
+      return Promise.reject(
+        new ValidationError('commitMany: expected a non-empty array of mutations'),
+      );
+    }
+    return this.submit(mutations, options);
+  }
+
+  /** Commit a schema change. */
+  ddl(op: DdlOperation, options: CommitOptions = {}): Promise<CommitResult> {
+    return this.submit([{ type: 'ddl', op }], options);
+  }
+
+  createProject(projectId: string, options: { ifNotExists?: boolean } = {}): Promise<CommitResult> {
+    return this.ddl({ type: 'createProject', projectId, ifNotExists: options.ifNotExists });
+  }
+
+  dropProject(projectId: string, options: { ifExists?: boolean } = {}): Promise<CommitResult> {
+    return this.ddl({ type: 'dropProject', projectId, ifExists: options.ifExists });
+  }
+
+  createScope(
+    projectId: string,
+    scopeId: string,
+    options: { ifNotExists?: boolean } = {},
+  ): Promise<CommitResult> {
+    return this.ddl({ type: 'createScope', projectId, scopeId, ifNotExists: options.ifNotExists });
+  }
+
+  dropScope(
+    projectId: string,
+    scopeId: string,
+    options: { ifExists?: boolean } = {},
+  ): Promise<CommitResult> {
+    return this.ddl({ type: 'dropScope', projectId, scopeId, ifExists: options.ifExists });
+  }
+
+  createTable(op: Omit<CreateTableOp, 'type'>): Promise<CommitResult> {
+    return this.ddl({ ...op, type: 'createTable' });
+  }
+
+  alterTable(op: Omit<AlterTableOp, 'type'>): Promise<CommitResult> {
+    return this.ddl({ ...op, type: 'alterTable' });
+  }
+
+  dropTable(op: Omit<DropTableOp, 'type'>): Promise<CommitResult> {
+    return this.ddl({ ...op, type: 'dropTable' });
+  }
+
+  createIndex(op: Omit<CreateIndexOp, 'type'>): Promise<CommitResult> {
+    return this.ddl({ ...op, type: 'createIndex' });
+  }
+
+  dropIndex(op: Omit<DropIndexOp, 'type'>): Promise<CommitResult> {
+    return this.ddl({ ...op, type: 'dropIndex' });
+  }
+
+  /** Set a KV entry (a `kvSet` commit). */
+  kvSet(
+    projectId: string,
+    scopeId: string,
+    key: KvKey,
+    value: KvValue,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    return this.submit([{ type: 'kvSet', projectId, scopeId, key, value }], options);
+  }
+
+  /** Delete a KV entry (a `kvDel` commit; a missing key is not an error). */
+  kvDel(
+    projectId: string,
+    scopeId: string,
+    key: KvKey,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    return this.submit([{ type: 'kvDel', projectId, scopeId, key }], options);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * A synchronous read view at the given consistency (default: latest visible). O(1).
+   * Hot read paths use it to avoid a Promise per read.
+   */
+  snapshot(consistency: ConsistencyMode = 'atLatest'): Snapshot {
+    return new Snapshot(this.stateFor(consistency));
+  }
+
+  /** The seq a read at `consistency` would see. */
+  snapshotProbe(consistency: ConsistencyMode = 'atLatest'): Promise<number> {
+    return this.read(() => this.stateFor(consistency).seq);
+  }
+
+  kvGet(
+    projectId: string,
+    scopeId: string,
+    key: KvKey,
+    options: ReadOptions = {},
+  ): Promise<KvEntry | undefined> {
+    return this.read(() => this.snapshot(readConsistency(options)).kvGet(projectId, scopeId, key));
+  }
+
+  kvScanPrefix(
+    projectId: string,
+    scopeId: string,
+    prefix: KvKey,
+    options: KvScanOptions & ReadOptions = {},
+  ): Promise<KvScanPage> {
+    return this.read(() =>
+      this.snapshot(readConsistency(options)).kvScanPrefix(projectId, scopeId, prefix, options),
+    );
+  }
+
+  kvScanRange(
+    projectId: string,
+    scopeId: string,
+    range: KvRange,
+    options: KvScanOptions & ReadOptions = {},
+  ): Promise<KvScanPage> {
+    return this.read(() =>
+      this.snapshot(readConsistency(options)).kvScanRange(projectId, scopeId, range, options),
+    );
+  }
+
+  /** Run a query at the latest visible state. */
+  query(projectId: string, scopeId: string, query: Query): Promise<QueryResult> {
+    return this.read(() => this.snapshot().query(projectId, scopeId, query));
+  }
+
+  /** Run a query at the chosen consistency. */
+  queryWithOptions(
+    projectId: string,
+    scopeId: string,
+    query: Query,
+    options: ReadOptions = {},
+  ): Promise<QueryResult> {
+    return this.read(() =>
+      this.snapshot(readConsistency(options)).query(projectId, scopeId, query),
+    );
+  }
+
+  listProjects(options: ReadOptions = {}): Promise<string[]> {
+    return this.read(() => this.snapshot(readConsistency(options)).listProjects());
+  }
+
+  listScopes(projectId: string, options: ReadOptions = {}): Promise<string[]> {
+    return this.read(() => this.snapshot(readConsistency(options)).listScopes(projectId));
+  }
+
+  listTables(projectId: string, scopeId: string, options: ReadOptions = {}): Promise<string[]> {
+    return this.read(() => this.snapshot(readConsistency(options)).listTables(projectId, scopeId));
+  }
+
+  describeTable(
+    projectId: string,
+    scopeId: string,
+    tableName: string,
+    options: ReadOptions = {},
+  ): Promise<TableSchema> {
+    return this.read(() =>
+      this.snapshot(readConsistency(options)).describeTable(projectId, scopeId, tableName),
+    );
+  }
+
+  projectExists(projectId: string, options: ReadOptions = {}): Promise<boolean> {
+    return this.read(() => this.snapshot(readConsistency(options)).projectExists(projectId));
+  }
+
+  scopeExists(projectId: string, scopeId: string, options: ReadOptions = {}): Promise<boolean> {
+    return this.read(() => this.snapshot(readConsistency(options)).scopeExists(projectId, scopeId));
+  }
+
+  tableExists(
+    projectId: string,
+    scopeId: string,
+    tableName: string,
+    options: ReadOptions = {},
+  ): Promise<boolean> {
+    return this.read(() =>
+      this.snapshot(readConsistency(options)).tableExists(projectId, scopeId, tableName),
+    );
+  }
+
+  // ---------------------------------------------------------------- durability & operations
+
+  /** Resolves once `seq` is durable (per the durability mode). */
+  waitForDurable(seq: number): Promise<number> {
+    return this.ensureOpen() ?? this.pipeline.waitForDurable(seq);
+  }
+
+  /** Fsync the WAL now, in any durability mode. Resolves with the synced head seq. */
+  forceFsync(): Promise<number> {
+    return this.ensureOpen() ?? this.pipeline.forceFsync();
+  }
+
+  /** The visible and durable heads. */
+  headState(): HeadState {
+    this.assertOpen();
+    return {
+      visibleHeadSeq: this.pipeline.visibleHeadSeq,
+      durableHeadSeq: this.pipeline.durableHeadSeq,
+    };
+  }
+
+  /**
+   * Write a checkpoint now (does not block commits or reads). Resolves with the checkpoint, or
+   * `undefined` when nothing was committed since the last one.
+   */
+  checkpointNow(): Promise<CheckpointEvent | undefined> {
+    return this.ensureOpen() ?? this.checkpointer.checkpointNow();
+  }
+
+  /** Counters and gauges of the engine. */
+  operationalMetrics(): OperationalMetrics {
+    const m = this.metrics;
+    const p = this.pipeline;
+    return {
+      commitsTotal: m.commitsTotal,
+      commitErrors: m.commitErrors,
+      backpressureRejections: m.backpressureRejections,
+      queueDepth: p.queueDepth,
+      queuedBytes: p.queuedBytes,
+      batchesTotal: m.batchesTotal,
+      avgBatchCommits: m.batchesTotal === 0 ? 0 : m.commitsTotal / m.batchesTotal,
+      visibleHeadSeq: p.visibleHeadSeq,
+      durableHeadSeq: p.durableHeadSeq,
+      durableHeadLag: Math.max(0, p.visibleHeadSeq - p.durableHeadSeq),
+      avgCommitLatencyMicros:
+        m.commitLatencySamples === 0 ? 0 : m.commitLatencyMicrosTotal / m.commitLatencySamples,
+      walAppendBytes: m.walAppendBytes,
+      walAppendOps: m.walAppendOps,
+      walSyncOps: m.walSyncOps,
+      avgWalSyncMicros: m.walSyncOps === 0 ? 0 : m.walSyncMicrosTotal / m.walSyncOps,
+      checkpointsWritten: m.checkpointsWritten,
+      lastCheckpointSeq: m.lastCheckpointSeq,
+      lastCheckpointDurationMs: m.lastCheckpointDurationMs,
+      lastCheckpointLongestSliceMs: m.lastCheckpointLongestSliceMs,
+      startupRecoveryMicros: m.startupRecoveryMicros,
+      startupRecoveredSeq: m.startupRecoveredSeq,
+      estimatedMemoryBytes: estimateMemory(this.history.latest),
+    };
+  }
+
+  /** Whether `close()` has completed. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Drain queued commits, fsync, write a final checkpoint (unless `checkpointOnClose` is off or
+   * the instance failed), stop the actors and release the directory lock. Idempotent; every
+   * call afterwards fails with `CLOSED`.
+   */
+  close(): Promise<void> {
+    if (this.closing === null) this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    try {
+      await this.checkpointer.stop(false);
+      await this.pipeline.close();
+      if (this.config.checkpointOnClose && this.pipeline.failedWith === null) {
+        try {
+          await this.checkpointer.checkpointNow();
+        } catch (err) {
+          // The WAL holds everything; a failed final checkpoint only makes the next open slower.
+          this.errorsSubject.next(
+            err instanceof IoError
+              ? err
+              : new IoError(`final checkpoint failed: ${describeError(err)}`),
+          );
+        }
+      }
+      await this.wal.close().catch(() => undefined);
+    } finally {
+      this.lock.release();
+      this.isClosed = true;
+      this.commitsSubject.complete();
+      this.durableSubject.complete();
+      this.checkpointsSubject.complete();
+      this.errorsSubject.complete();
+    }
+  }
+
+  private submit(mutations: readonly Mutation[], options: CommitOptions): Promise<CommitResult> {
+    const closed = this.ensureOpen();
+    if (closed !== undefined) return closed;
+    const finality = options?.finality ?? 'durable';
+    if (finality !== 'durable' && finality !== 'visible') {
+      return Promise.reject(
+        new ValidationError(
+          `commit options.finality: expected 'durable' or 'visible', got ${JSON.stringify(finality)}`,
+        ),
+      );
+    }
+    for (const m of mutations) {
+      if (m === null || typeof m !== 'object' || !MUTATION_TYPES.includes(m.type)) {
+        return Promise.reject(
+          new ValidationError(
+            `mutation: expected an object whose type is one of ${MUTATION_TYPES.join(', ')}, got ${
+              m === null || typeof m !== 'object'
+                ? String(m)
+                : JSON.stringify((m as { type?: unknown }).type)
+            }`,
+          ),
+        );
+      }
+    }
+    return this.pipeline.submit(mutations, finality, false);
+  }
+
+  private onVisible(event: CommitBatchEvent): void {
+    this.checkpointer?.noteBatch(event.commits, event.bytes);
+    this.commitsSubject.next(event);
+  }
+
+  private stateFor(consistency: ConsistencyMode): DbState {
+    this.assertOpen();
+    if (consistency === 'atLatest') return this.history.latest;
+    if (consistency === 'atCheckpoint') return this.history.checkpointState;
+    if (consistency !== null && typeof consistency === 'object' && 'atSeq' in consistency) {
+      return this.history.at(consistency.atSeq);
+    }
+    throw new ValidationError(
+      `consistency: expected 'atLatest', 'atCheckpoint' or { atSeq: n }, got ${JSON.stringify(consistency)}`,
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.isClosed || this.closing !== null) throw new ClosedError('the database is closed');
+  }
+
+  /** Run a synchronous read as a Promise: a thrown error becomes a rejection. */
+  private read<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private ensureOpen(): Promise<never> | undefined {
+    if (this.isClosed || this.closing !== null)
+      return Promise.reject(new ClosedError('the database is closed'));
+    return undefined;
+  }
+}
+
+function readConsistency(options: ReadOptions | undefined): ConsistencyMode {
+  if (options === null || (options !== undefined && typeof options !== 'object')) {
+    throw new ValidationError('read options: expected an object { consistency? }');
+  }
+  return options?.consistency ?? 'atLatest';
+}
+
+/** Rough heap estimate: per entry its key and value bytes plus ~48 bytes of tree overhead. */
+function estimateMemory(state: DbState): number {
+  let total = 0;
+  for (const tree of state.trees.values()) {
+    for (const leaf of tree.leaves()) {
+      const keys = leaf.keys;
+      const values = leaf.values;
+      for (let i = 0; i < keys.length; i++) total += keys[i].length + values[i].length + 48;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,42 @@
+/**
+ * Byte strings: JavaScript strings whose code units are all 0..255, one per byte (latin1).
+ * The engine stores keys and values in this form because plain string comparison is then byte
+ * order, and because V8 keeps such strings compact (one byte per character, no per-value
+ * ArrayBuffer), which matters with millions of entries.
+ */
+
+import { asLatin1Buffer } from './latin1-buffer';
+
+/** Whether every code unit of `s` is below 0x80 (then UTF-8, latin1 and the string agree). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** The byte string of `bytes`. */
+export function bytesToByteString(bytes: Uint8Array): string {
+  const buf = asLatin1Buffer(
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  );
+  return buf.latin1Slice(0, buf.length);
+}
+
+/** The byte string of the UTF-8 encoding of `text` (ASCII text is its own byte string). */
+export function utf8ToByteString(text: string): string {
+  if (isAscii(text)) return text;
+  const buf = asLatin1Buffer(Buffer.from(text, 'utf8'));
+  return buf.latin1Slice(0, buf.length);
+}
+
+/** A fresh `Buffer` (a `Uint8Array`) holding the bytes of a byte string. */
+export function byteStringToBytes(s: string): Buffer {
+  const buf = Buffer.allocUnsafe(s.length);
+  asLatin1Buffer(buf).latin1Write(s, 0);
+  return buf;
+}
+
+/** The UTF-8 text a byte string encodes. */
+export function byteStringToUtf8(s: string): string {
+  if (isAscii(s)) return s;
+  return byteStringToBytes(s).toString('utf8');
+}

@@ -1,0 +1,103 @@
+import type { DdlOperation } from './catalog/ddl-operation';
+import type { Row } from './schema';
+
+/** A KV key: bytes, or a string that is stored as its UTF-8 bytes. */
+export type KvKey = Uint8Array | string;
+
+/** A KV value: bytes, or a string that is stored as its UTF-8 bytes (reads return bytes). */
+export type KvValue = Uint8Array | string;
+
+/**
+ * A primary key: the key column values in primary-key order (`[1]`, `['eu', 42]`), or an object
+ * naming them (`{ id: 1 }`).
+ */
+export type PrimaryKeyInput = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** Where a table mutation applies. */
+export interface TableTarget {
+  readonly projectId: string;
+  readonly scopeId: string;
+  readonly tableName: string;
+}
+
+/** Insert a new row; an existing primary key fails the commit with `ALREADY_EXISTS`. */
+export interface InsertMutation extends TableTarget {
+  readonly type: 'insert';
+  readonly row: Row;
+}
+
+/** Insert the row, or replace the whole row when its primary key exists. */
+export interface UpsertMutation extends TableTarget {
+  readonly type: 'upsert';
+  readonly row: Row;
+}
+
+/**
+ * Change some columns of an existing row; a missing row fails the commit with `NOT_FOUND`.
+ * `fields` may not change primary-key columns.
+ */
+export interface UpdateFieldsMutation extends TableTarget {
+  readonly type: 'updateFields';
+  readonly primaryKey: PrimaryKeyInput;
+  readonly fields: Row;
+}
+
+/** Delete the row with this primary key (deleting a missing row is a no-op). */
+export interface DeleteMutation extends TableTarget {
+  readonly type: 'delete';
+  readonly primaryKey: PrimaryKeyInput;
+}
+
+/** Set a KV entry in a scope's KV space. */
+export interface KvSetMutation {
+  readonly type: 'kvSet';
+  readonly projectId: string;
+  readonly scopeId: string;
+  readonly key: KvKey;
+  readonly value: KvValue;
+}
+
+/** Delete a KV entry (deleting a missing key is a no-op). */
+export interface KvDelMutation {
+  readonly type: 'kvDel';
+  readonly projectId: string;
+  readonly scopeId: string;
+  readonly key: KvKey;
+}
+
+/** A schema change (see {@link DdlOperation}). */
+export interface DdlMutation {
+  readonly type: 'ddl';
+  readonly op: DdlOperation;
+}
+
+/**
+ * One write. A commit applies one or more mutations atomically: all of them, or none.
+ *
+ * @example
+ * ```ts
+ * await db.commitMany([
+ *   { type: 'insert', projectId: 'shop', scopeId: 'eu', tableName: 'orders', row: { id: 7, total: 30n } },
+ *   { type: 'kvSet', projectId: 'shop', scopeId: 'eu', key: 'orders/last', value: '7' },
+ * ]);
+ * ```
+ */
+export type Mutation =
+  | InsertMutation
+  | UpsertMutation
+  | UpdateFieldsMutation
+  | DeleteMutation
+  | KvSetMutation
+  | KvDelMutation
+  | DdlMutation;
+
+/** Every mutation `type`. */
+export const MUTATION_TYPES: readonly Mutation['type'][] = Object.freeze([
+  'insert',
+  'upsert',
+  'updateFields',
+  'delete',
+  'kvSet',
+  'kvDel',
+  'ddl',
+]);

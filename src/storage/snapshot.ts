@@ -1,0 +1,267 @@
+import { byteStringToBytes, bytesToByteString, utf8ToByteString } from './byte-string';
+import { kvTreeId } from './catalog/catalog';
+import { tableLayout } from './commit/table-layout';
+import { ValidationError } from './errors';
+import type { KvKey } from './mutation';
+import { validateName, SYSTEM_PROJECT } from './names';
+import { executeQuery, type QueryResult } from './query/query-executor';
+import type { Query } from './query/query';
+import type { TableSchema } from './schema';
+import type { DbState } from './state/db-state';
+import type { OrderedMapView } from './btree/ordered-map';
+
+/** A KV entry as read. */
+export interface KvEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  /** The seq of the commit that last wrote the entry (for read sets and compare-and-swap). */
+  readonly version: number;
+}
+
+/** Paging options of KV scans. */
+export interface KvScanOptions {
+  /** Max entries per page (1-10,000; default 100). */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** A page of a KV scan. */
+export interface KvScanPage {
+  readonly entries: KvEntry[];
+  /** Pass as `cursor` to read the next page; `undefined` on the last page. */
+  readonly nextCursor: string | undefined;
+  readonly snapshotSeq: number;
+}
+
+/** A KV key range: `start <= key < end`; either bound may be omitted. */
+export interface KvRange {
+  readonly start?: KvKey;
+  readonly end?: KvKey;
+}
+
+const DEFAULT_SCAN_LIMIT = 100;
+const MAX_SCAN_LIMIT = 10_000;
+
+/**
+ * A consistent, synchronous read view of the database at one commit seq. Every read on the
+ * same snapshot sees the same state, however many commits happen meanwhile; taking one is O(1).
+ * Reads cost no Promise, which makes this the fastest way to read.
+ *
+ * @example
+ * ```ts
+ * const snap = db.snapshot();
+ * const entry = snap.kvGet('demo', 'app', 'balance/u1');
+ * const users = snap.query('demo', 'app', Query.select('*').from('users').limit(10));
+ * snap.seq; // the commit seq both reads saw
+ * ```
+ */
+export class Snapshot {
+  /** @internal */
+  constructor(
+    private readonly state: DbState,
+    private readonly allowSystem = false,
+  ) {}
+
+  /** The seq of the last commit this snapshot includes. */
+  get seq(): number {
+    return this.state.seq;
+  }
+
+  /** The KV entry under `key`, or `undefined`. */
+  kvGet(projectId: string, scopeId: string, key: KvKey): KvEntry | undefined {
+    const tree = this.kvTree(projectId, scopeId);
+    const k = keyToByteString(key);
+    const value = tree.get(k);
+    if (value === undefined) return undefined;
+    return {
+      key: byteStringToBytes(k),
+      value: byteStringToBytes(value),
+      version: tree.getSeq(k) as number,
+    };
+  }
+
+  /** The entries whose key starts with `prefix`, in key order, one page at a time. */
+  kvScanPrefix(
+    projectId: string,
+    scopeId: string,
+    prefix: KvKey,
+    options: KvScanOptions = {},
+  ): KvScanPage {
+    const p = prefix === '' ? '' : keyToByteString(prefix, true);
+    return this.scan(projectId, scopeId, p === '' ? undefined : p, prefixEnd(p), options);
+  }
+
+  /** The entries with `start <= key < end`, in key order, one page at a time. */
+  kvScanRange(
+    projectId: string,
+    scopeId: string,
+    range: KvRange,
+    options: KvScanOptions = {},
+  ): KvScanPage {
+    if (range === null || typeof range !== 'object') {
+      throw new ValidationError('kvScanRange: expected a range object { start?, end? }');
+    }
+    const lo = range.start === undefined ? undefined : keyToByteString(range.start, true);
+    const hi = range.end === undefined ? undefined : keyToByteString(range.end, true);
+    return this.scan(projectId, scopeId, lo, hi, options);
+  }
+
+  /** Run a query against one scope's tables. */
+  query(projectId: string, scopeId: string, query: Query): QueryResult {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    const scope = this.state.catalog.requireScope(projectId, scopeId);
+    const tableName = query.tableName;
+    if (tableName === undefined) {
+      throw new ValidationError('query: missing from(table)');
+    }
+    const table = this.state.catalog.requireTable(scope.projectId, scope.scopeId, tableName);
+    const layout = tableLayout(table);
+    const indexes = new Map<string, OrderedMapView>();
+    for (const index of layout.indexes)
+      indexes.set(index.schema.name, this.state.tree(index.treeId));
+    return executeQuery(
+      { table, rows: this.state.tree(layout.rowsTreeId), indexes, snapshotSeq: this.state.seq },
+      query,
+    );
+  }
+
+  /** Project names, sorted (the reserved `_system` project is not listed). */
+  listProjects(): string[] {
+    return [...this.state.catalog.projects.keys()].filter((p) => p !== SYSTEM_PROJECT).sort();
+  }
+
+  /** Scope names of a project, sorted. */
+  listScopes(projectId: string): string[] {
+    this.checkProject(projectId);
+    const project = this.state.catalog.project(projectId);
+    if (project === undefined) this.state.catalog.requireScope(projectId, '_');
+    return [...(project?.scopes.keys() ?? [])].sort();
+  }
+
+  /** Table names of a scope, sorted. */
+  listTables(projectId: string, scopeId: string): string[] {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    return [...this.state.catalog.requireScope(projectId, scopeId).tables.keys()].sort();
+  }
+
+  /** The schema of a table. */
+  describeTable(projectId: string, scopeId: string, tableName: string): TableSchema {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    validateName('table', tableName);
+    return this.state.catalog.requireTable(projectId, scopeId, tableName);
+  }
+
+  projectExists(projectId: string): boolean {
+    this.checkProject(projectId);
+    return this.state.catalog.project(projectId) !== undefined;
+  }
+
+  scopeExists(projectId: string, scopeId: string): boolean {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    return this.state.catalog.scope(projectId, scopeId) !== undefined;
+  }
+
+  tableExists(projectId: string, scopeId: string, tableName: string): boolean {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    validateName('table', tableName);
+    return this.state.catalog.table(projectId, scopeId, tableName) !== undefined;
+  }
+
+  private checkProject(projectId: string): void {
+    validateName('project', projectId);
+    if (projectId === SYSTEM_PROJECT && !this.allowSystem) {
+      throw new ValidationError(`project '${SYSTEM_PROJECT}' is reserved for engine tables`, {
+        projectId,
+      });
+    }
+  }
+
+  private kvTree(projectId: string, scopeId: string): OrderedMapView {
+    this.checkProject(projectId);
+    validateName('scope', scopeId);
+    const scope = this.state.catalog.requireScope(projectId, scopeId);
+    return this.state.tree(kvTreeId(scope.scopeNum));
+  }
+
+  private scan(
+    projectId: string,
+    scopeId: string,
+    lo: string | undefined,
+    hi: string | undefined,
+    options: KvScanOptions,
+  ): KvScanPage {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError('kv scan: options must be an object { limit?, cursor? }');
+    }
+    const tree = this.kvTree(projectId, scopeId);
+    const limit = options.limit ?? DEFAULT_SCAN_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_LIMIT) {
+      throw new ValidationError(
+        `kv scan: limit must be an integer from 1 to ${MAX_SCAN_LIMIT}, got ${String(limit)}`,
+      );
+    }
+    let start = lo;
+    if (options.cursor !== undefined) {
+      const after = decodeCursor(options.cursor);
+      if ((lo !== undefined && after < lo) || (hi !== undefined && after >= hi)) {
+        throw new ValidationError('kv scan: the cursor does not belong to this range');
+      }
+      start = after + '\x00';
+    }
+    const entries: KvEntry[] = [];
+    let last: string | undefined;
+    let more = false;
+    tree.range(start, hi, false, (key, value, seq) => {
+      if (entries.length === limit) {
+        more = true;
+        return false;
+      }
+      entries.push({ key: byteStringToBytes(key), value: byteStringToBytes(value), version: seq });
+      last = key;
+      return true;
+    });
+    return {
+      entries,
+      nextCursor: more && last !== undefined ? encodeCursor(last) : undefined,
+      snapshotSeq: this.state.seq,
+    };
+  }
+}
+
+/** Convert a KV key to its byte string; validated like writes (non-empty unless a bound). */
+export function keyToByteString(key: unknown, allowEmpty = false): string {
+  let s: string;
+  if (typeof key === 'string') s = utf8ToByteString(key);
+  else if (key instanceof Uint8Array) s = bytesToByteString(key);
+  else
+    throw new ValidationError(
+      `kv key: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
+    );
+  if (s.length === 0 && !allowEmpty) throw new ValidationError('kv key: must not be empty');
+  return s;
+}
+
+/** The smallest byte string greater than every string starting with `prefix` (undefined: none). */
+function prefixEnd(prefix: string): string | undefined {
+  let i = prefix.length - 1;
+  while (i >= 0 && prefix.charCodeAt(i) === 0xff) i--;
+  if (i < 0) return undefined;
+  return prefix.slice(0, i) + String.fromCharCode(prefix.charCodeAt(i) + 1);
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key, 'latin1').toString('base64url');
+}
+
+function decodeCursor(cursor: unknown): string {
+  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]*$/.test(cursor)) {
+    throw new ValidationError('kv scan: invalid cursor (pass the nextCursor of a previous page)');
+  }
+  return Buffer.from(cursor, 'base64url').toString('latin1');
+}
