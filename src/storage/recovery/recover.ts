@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PersistentBTree } from '../btree/persistent-btree';
 import { Catalog } from '../catalog/catalog';
-import { loadNewestValidCheckpoint, listCheckpoints } from '../checkpoint';
+import { loadNewestValidCheckpoint, removeTempFiles } from '../checkpoint';
 import type { AedbConfig } from '../config';
 import { readEffects } from '../effects/effect-codec';
 import { CorruptionError, IoError, describeError } from '../errors';
@@ -55,8 +55,10 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
   }
   const hmacKey = config.hmacKey === undefined ? undefined : Buffer.from(config.hmacKey);
 
+  // A temp file is a checkpoint whose writer died before the rename; we hold the lock, so no
+  // writer is running now.
+  await removeTempFiles(paths.checkpoints);
   const { loaded, skipped } = await loadNewestValidCheckpoint(paths.checkpoints, { hmacKey });
-  const existingCheckpoints = await listCheckpoints(paths.checkpoints);
   let base: DbState;
   if (loaded !== undefined) {
     const meta = decodeCheckpointMeta(loaded.meta, loaded.file);
@@ -66,10 +68,6 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
     }
     base = new DbState(loaded.seq, Catalog.fromPlain(meta.catalog), trees);
   } else {
-    if (existingCheckpoints.length > 0) {
-      // Every checkpoint failed to verify: only a WAL that still starts at seq 1 can help.
-      // The scan below enforces that (a log starting later is a gap from seq 0).
-    }
     base = new DbState(0, Catalog.empty(), new Map());
   }
 
@@ -99,6 +97,7 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
       }
     },
   });
+  // Every checkpoint failed to verify: only a WAL that still starts at seq 1 can help.
   if (skipped.length > 0 && loaded === undefined && scan.segments.length > 0) {
     const first = scan.segments[0];
     if (first.firstSeq > 1) {
