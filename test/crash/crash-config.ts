@@ -1,0 +1,41 @@
+import type { AedbConfigInput } from '../../src/index';
+
+/** The engine configurations the crash matrix runs. */
+export type CrashProfile = 'full-checkpoints' | 'full-chain-hmac-strict' | 'batch';
+
+/** A fixed 32-byte key for the HMAC profile (tests only). */
+export const TEST_HMAC_KEY = Buffer.alloc(32, 7);
+
+/** Configuration per profile: tiny segments and frequent checkpoints to crash inside both. */
+export function crashConfig(profile: CrashProfile): AedbConfigInput {
+  switch (profile) {
+    case 'full-checkpoints':
+      return {
+        durabilityMode: 'full',
+        maxSegmentBytes: 32 * 1024,
+        checkpointCommits: 1500,
+        checkpointRetention: 2,
+      };
+    case 'full-chain-hmac-strict':
+      // No checkpoints at all: many crashes accumulate between checkpoints, so the hash chain
+      // must continue across restarts for strict recovery to accept the log.
+      return {
+        durabilityMode: 'full',
+        recoveryMode: 'strict',
+        hashChain: true,
+        hmacKey: TEST_HMAC_KEY,
+        maxSegmentBytes: 64 * 1024,
+        checkpointCommits: 0,
+        checkpointWalBytes: 0,
+        checkpointIntervalMs: 0,
+        checkpointOnClose: false,
+      };
+    case 'batch':
+      return {
+        durabilityMode: 'batch',
+        batchIntervalMs: 5,
+        maxSegmentBytes: 48 * 1024,
+        checkpointCommits: 2000,
+      };
+  }
+}
