@@ -408,6 +408,7 @@ export class AedbInstance {
 
   /** Counters and gauges of the engine. */
   operationalMetrics(): OperationalMetrics {
+    this.assertOpen();
     const m = this.metrics;
     const p = this.pipeline;
     return {
@@ -532,7 +533,7 @@ export class AedbInstance {
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -550,8 +551,15 @@ function readConsistency(options: ReadOptions | undefined): ConsistencyMode {
   return options?.consistency ?? 'atLatest';
 }
 
-/** Rough heap estimate: per entry its key and value bytes plus ~48 bytes of tree overhead. */
+const memoryEstimates = new WeakMap<DbState, number>();
+
+/**
+ * Rough heap estimate: per entry its key and value bytes plus ~48 bytes of tree overhead.
+ * O(entries), so it is cached per published state (states are immutable).
+ */
 function estimateMemory(state: DbState): number {
+  const cached = memoryEstimates.get(state);
+  if (cached !== undefined) return cached;
   let total = 0;
   for (const tree of state.trees.values()) {
     for (const leaf of tree.leaves()) {
@@ -560,5 +568,6 @@ function estimateMemory(state: DbState): number {
       for (let i = 0; i < keys.length; i++) total += keys[i].length + values[i].length + 48;
     }
   }
+  memoryEstimates.set(state, total);
   return total;
 }

@@ -7,8 +7,18 @@
 
 import { asLatin1Buffer } from './latin1-buffer';
 
+interface WellFormedString {
+  isWellFormed(): boolean;
+}
+
+/** True when `s` has no lone surrogate (native `String.prototype.isWellFormed`, Node >= 20). */
+export function isWellFormed(s: string): boolean {
+  // The ES2024 method is missing from the ES2023 lib this project compiles against.
+  return (s as unknown as WellFormedString).isWellFormed();
+}
+
 /** Whether every code unit of `s` is below 0x80 (then UTF-8, latin1 and the string agree). */
-function isAscii(s: string): boolean {
+export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
 }

@@ -148,11 +148,22 @@ export class PersistentBTree implements OrderedMapView {
   }
 
   /**
-   * Put `value` under `key`, recording `seq` as the entry's version.
-   * @returns `true` when the key was new, `false` when an existing value was replaced.
+   * The seq of the entry replaced or removed by the last `set` / `delete` that returned a value
+   * (on any tree; read it right after the call). Lets callers keep an undo record without a
+   * second descent.
    */
-  set(key: string, value: string, seq: number): boolean {
+  static get previousSeq(): number {
+    return replacedSeq;
+  }
+
+  /**
+   * Put `value` under `key`, recording `seq` as the entry's version.
+   * @returns the value it replaced, or `undefined` when the key was new (its seq is then
+   *   available as {@link PersistentBTree.previousSeq}).
+   */
+  set(key: string, value: string, seq: number): string | undefined {
     this.assertWritable();
+    replacedValue = undefined;
     const root = this.own(this.root);
     this.root = root;
     const result = insert(this, root, key, value, seq);
@@ -168,22 +179,27 @@ export class PersistentBTree implements OrderedMapView {
       );
     }
     if (inserted) this.count++;
-    return inserted;
+    return replacedValue;
   }
 
   /**
    * Remove `key`. `seq` is the commit that deletes it (recorded on the path for range read sets).
-   * @returns whether the key was present.
+   * @returns the removed value (its seq is then {@link PersistentBTree.previousSeq}), or
+   *   `undefined` when the key was absent.
    */
-  delete(key: string, seq: number): boolean {
+  delete(key: string, seq: number): string | undefined {
     this.assertWritable();
-    if (!this.has(key)) return false;
+    const leaf = this.findLeaf(key);
+    const i = indexOf(leaf.keys, key);
+    if (i < 0) return undefined;
+    const removed = leaf.values[i];
+    replacedSeq = leaf.seqs[i];
     const root = this.own(this.root);
     this.root = root;
     remove(this, root, key, seq);
     if (root instanceof Branch && root.children.length === 1) this.root = root.children[0];
     this.count--;
-    return true;
+    return removed;
   }
 
   /** Visit `lo <= key < hi` in order (descending when `reverse`) until `fn` returns `false`. */
@@ -272,6 +288,9 @@ let nextEdit = 1;
 const NO_SPLIT = null;
 /** Set by `insert` (avoids allocating a result object per call on the hot path). */
 let inserted = false;
+/** The value and seq an `insert` replaced (`undefined` when it inserted). */
+let replacedValue: string | undefined;
+let replacedSeq = 0;
 
 class Leaf implements LeafView {
   constructor(
@@ -366,6 +385,8 @@ function insert(
     const keys = node.keys;
     const i = lowerBound(keys, key);
     if (i < keys.length && keys[i] === key) {
+      replacedValue = node.values[i];
+      replacedSeq = node.seqs[i];
       node.values[i] = value;
       node.seqs[i] = seq;
       inserted = false;

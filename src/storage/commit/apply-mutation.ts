@@ -1,5 +1,5 @@
 import type { OrderedMapView } from '../btree/ordered-map';
-import { bytesToByteString, utf8ToByteString } from '../byte-string';
+import { bytesToByteString, isWellFormed, utf8ToByteString } from '../byte-string';
 import { kvTreeId } from '../catalog/catalog';
 import { planDdl } from '../catalog/plan-ddl';
 import type { AedbConfig } from '../config';
@@ -27,12 +27,13 @@ import {
 /** What applying a mutation needs: the state, the commit's seq and where its effects go. */
 export interface ApplyContext {
   readonly state: WorkingState;
-  readonly seq: number;
+  /** The seq of the commit being applied (one context serves a whole batch). */
+  seq: number;
   /** The commit's WAL payload being built (see effect-codec). */
   readonly out: ByteWriter;
   readonly config: AedbConfig;
   /** Engine-internal commits may write to the `_system` project. */
-  readonly allowSystem: boolean;
+  allowSystem: boolean;
 }
 
 /**
@@ -231,13 +232,11 @@ function checkProject(ctx: ApplyContext, projectId: string): void {
   validateUserProject(projectId);
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /** Validate a KV key and convert it to a byte string. */
 export function kvKeyToByteString(config: AedbConfig, key: unknown): string {
   let s: string;
   if (typeof key === 'string') {
-    if (LONE_SURROGATE.test(key)) {
+    if (!isWellFormed(key)) {
       throw new ValidationError(
         'kv key: string keys must be well-formed UTF-16 (lone surrogate found)',
       );
@@ -263,7 +262,7 @@ export function kvValueToByteString(config: AedbConfig, value: unknown): string 
   let s: string;
   if (value instanceof Uint8Array) s = bytesToByteString(value);
   else if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) {
+    if (!isWellFormed(value)) {
       throw new ValidationError(
         'kv value: strings must be well-formed UTF-16 (lone surrogate found)',
       );

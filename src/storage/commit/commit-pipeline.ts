@@ -17,7 +17,7 @@ import type { DbState } from '../state/db-state';
 import type { SnapshotHistory } from '../state/snapshot-history';
 import type { WorkingState } from '../state/working-state';
 import type { WalWriter } from '../wal/wal-writer';
-import { applyMutation } from './apply-mutation';
+import { applyMutation, type ApplyContext } from './apply-mutation';
 import {
   estimateBytes,
   type CommitFinality,
@@ -255,7 +255,11 @@ export class CommitPipeline {
     for (;;) {
       if (this.rotating !== null) await this.rotating;
       if (this.head >= this.queue.length || this.failure !== null) break;
-      this.runBatch();
+      try {
+        this.runBatch();
+      } catch (err) {
+        this.failStop(err, []);
+      }
     }
     if (this.failure === null) {
       try {
@@ -296,7 +300,13 @@ export class CommitPipeline {
   private readonly onTurn = (): void => {
     this.scheduled = false;
     if (this.head >= this.queue.length || this.rotating !== null) return;
-    this.runBatch();
+    try {
+      this.runBatch();
+    } catch (err) {
+      // An exception escaping a batch is an engine bug; the working state can no longer be
+      // trusted, so stop writing rather than crash the host process from a setImmediate.
+      this.failStop(err, []);
+    }
     if (this.head < this.queue.length) this.schedule();
   };
 
@@ -312,6 +322,7 @@ export class CommitPipeline {
     const commits: CommitRequest[] = [];
     const firstSeq = this.nextSeq;
     const timestampMicros = Date.now() * 1000;
+    const ctx: ApplyContext = { state: working, seq: firstSeq, out, config, allowSystem: false };
     while (
       this.head < this.queue.length &&
       commits.length < config.maxBatchCommits &&
@@ -329,7 +340,8 @@ export class CommitPipeline {
             `commit has ${mutations.length} mutations, above maxMutationsPerCommit (${config.maxMutationsPerCommit})`,
           );
         }
-        const ctx = { state: working, seq, out, config, allowSystem: req.allowSystem };
+        ctx.seq = seq;
+        ctx.allowSystem = req.allowSystem;
         for (let i = 0; i < mutations.length; i++) applyMutation(ctx, mutations[i]);
         if (out.length - start > config.maxTransactionBytes) {
           throw new ValidationError(
@@ -337,7 +349,13 @@ export class CommitPipeline {
           );
         }
       } catch (err) {
-        working.rollback();
+        try {
+          working.rollback();
+        } catch (rollbackErr) {
+          this.settleRejected(req, err);
+          this.failStop(rollbackErr, commits);
+          return;
+        }
         out.length = start;
         this.settleRejected(req, err);
         continue;
@@ -349,7 +367,8 @@ export class CommitPipeline {
       offsets.push(out.length);
       try {
         const sink = wal.beginFrame(seq, timestampMicros, FRAME_KIND_COMMIT);
-        sink.bytes(out.buf.subarray(start, out.length));
+        const at = sink.reserve(out.length - start);
+        out.buf.copy(sink.buffer, at, start, out.length);
         wal.endFrame();
       } catch (err) {
         this.failStop(err, commits);
@@ -390,14 +409,17 @@ export class CommitPipeline {
       return;
     }
     this.makeVisible(batch);
+    const now = performance.now();
     if (config.durabilityMode === 'os') {
       this.durableSeq = lastSeq;
-      for (const req of commits) this.settleResolved(req);
+      for (const req of commits) this.settleResolved(req, lastSeq, now);
       this.resolveDurableWaiters();
       this.onDurable(lastSeq);
       return;
     }
-    for (const req of commits) if (req.finality === 'visible') this.settleResolved(req);
+    for (const req of commits) {
+      if (req.finality === 'visible') this.settleResolved(req, this.durableSeq, now);
+    }
     this.unsynced.push(batch);
     if (this.unsyncedBytes >= config.batchMaxBytes) this.startSync();
     else this.armBatchTimer();
@@ -448,11 +470,12 @@ export class CommitPipeline {
   private onSynced(upto: number): void {
     this.syncedSeq = upto;
     const full = this.config.durabilityMode === 'full';
+    const now = performance.now();
     while (this.unsynced.length > 0 && this.unsynced[0].lastSeq <= upto) {
       const batch = this.unsynced.shift() as Batch;
       if (full) this.makeVisible(batch);
       for (const req of batch.commits) {
-        if (full || req.finality === 'durable') this.settleResolved(req, upto);
+        if (full || req.finality === 'durable') this.settleResolved(req, upto, now);
       }
     }
     if (upto > this.durableSeq) {
@@ -503,10 +526,11 @@ export class CommitPipeline {
     if (i > 0) this.durableWaiters = waiters.slice(i);
   }
 
-  private settleResolved(req: CommitRequest, durableHead = this.durableSeq): void {
+  /** Resolve a commit; `now` is read once per settled batch (the clock is not free). */
+  private settleResolved(req: CommitRequest, durableHead: number, now: number): void {
     this.pendingCount--;
     this.pendingBytes -= req.bytes;
-    this.metrics.commitLatencyMicrosTotal += (performance.now() - req.submittedAt) * 1000;
+    this.metrics.commitLatencyMicrosTotal += (now - req.submittedAt) * 1000;
     this.metrics.commitLatencySamples++;
     req.resolve({ commitSeq: req.seq, durableHeadSeq: durableHead });
   }

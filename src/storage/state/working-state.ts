@@ -4,11 +4,10 @@ import { scopeTreeIds, tableTreeIds, type Catalog } from '../catalog/catalog';
 import type { TableSchema } from '../schema';
 import { DbState } from './db-state';
 
-/** What `rollback` must restore, one entry per change since `begin`. */
-type UndoEntry =
-  | { op: 'entry'; tree: PersistentBTree; key: string; prev: string | undefined; prevSeq: number }
-  | { op: 'catalog'; prev: Catalog }
-  | { op: 'tree'; id: string; prev: PersistentBTree | undefined };
+/** Undo record kinds (see `WorkingState`'s parallel undo arrays). */
+const UNDO_ENTRY = 0;
+const UNDO_CATALOG = 1;
+const UNDO_TREE = 2;
 
 /**
  * The writer's state: the catalog and a writable handle per tree, ahead of (or equal to) the
@@ -23,7 +22,20 @@ export class WorkingState {
   private readonly trees = new Map<string, PersistentBTree>();
   /** Trees changed (or created, or dropped) since the last publish. */
   private readonly dirty = new Set<string>();
-  private undo: UndoEntry[] | null = null;
+  /**
+   * The undo log of the open transaction as parallel arrays, reused across commits, so that a
+   * write records its undo information without allocating an object (this runs for every
+   * put and delete on the commit path).
+   */
+  private undoActive = false;
+  /** Records in use; slots beyond it are stale and overwritten by later records. */
+  private undoCount = 0;
+  private readonly undoKinds: number[] = [];
+  private readonly undoTrees: (PersistentBTree | undefined)[] = [];
+  private readonly undoKeys: string[] = [];
+  /** Previous value (entries), catalog (catalog changes) or tree (tree replacements). */
+  private readonly undoPrev: (string | Catalog | PersistentBTree | undefined)[] = [];
+  private readonly undoSeqs: number[] = [];
   private published: DbState;
   /** Ids of the trees changed by the last `publish` (for the `commits$` event). */
   lastPublishedTrees: readonly string[] = [];
@@ -56,48 +68,51 @@ export class WorkingState {
 
   /** Start a transaction: changes until `commitTx`/`rollback` are undoable. */
   begin(): void {
-    this.undo = [];
+    this.undoActive = true;
+    this.clearUndo();
   }
 
   /** Keep the changes made since `begin`. */
   commitTx(): void {
-    this.undo = null;
+    this.undoActive = false;
+    this.clearUndo();
   }
 
   /** Undo every change made since `begin`, newest first. */
   rollback(): void {
-    const undo = this.undo;
-    this.undo = null;
-    if (undo === null) return;
-    for (let i = undo.length - 1; i >= 0; i--) {
-      const u = undo[i];
-      if (u.op === 'entry') {
-        if (u.prev === undefined) u.tree.delete(u.key, u.prevSeq);
-        else u.tree.set(u.key, u.prev, u.prevSeq);
-      } else if (u.op === 'catalog') {
-        this.catalog = u.prev;
-      } else if (u.prev === undefined) {
-        this.trees.delete(u.id);
+    if (!this.undoActive) return;
+    this.undoActive = false;
+    for (let i = this.undoCount - 1; i >= 0; i--) {
+      const kind = this.undoKinds[i];
+      if (kind === UNDO_ENTRY) {
+        const tree = this.undoTrees[i] as PersistentBTree;
+        const prev = this.undoPrev[i] as string | undefined;
+        if (prev === undefined) tree.delete(this.undoKeys[i], this.undoSeqs[i]);
+        else tree.set(this.undoKeys[i], prev, this.undoSeqs[i]);
+      } else if (kind === UNDO_CATALOG) {
+        this.catalog = this.undoPrev[i] as Catalog;
       } else {
-        this.trees.set(u.id, u.prev);
+        const prev = this.undoPrev[i] as PersistentBTree | undefined;
+        if (prev === undefined) this.trees.delete(this.undoKeys[i]);
+        else this.trees.set(this.undoKeys[i], prev);
       }
     }
+    this.clearUndo();
   }
 
   /** Put an entry, stamped with `seq`. */
   putEntry(treeId: string, key: string, value: string, seq: number): void {
     const tree = this.tree(treeId);
-    if (this.undo !== null) {
-      const prev = tree.get(key);
-      this.undo.push({
-        op: 'entry',
+    const prev = tree.set(key, value, seq);
+    if (this.undoActive) {
+      this.pushUndo(
+        UNDO_ENTRY,
         tree,
         key,
         prev,
-        prevSeq: prev === undefined ? seq : (tree.getSeq(key) as number),
-      });
+        prev === undefined ? seq : PersistentBTree.previousSeq,
+      );
     }
-    tree.set(key, value, seq);
     this.dirty.add(treeId);
   }
 
@@ -105,12 +120,9 @@ export class WorkingState {
   deleteEntry(treeId: string, key: string, seq: number): void {
     const tree = this.trees.get(treeId);
     if (tree === undefined) return;
-    const prev = tree.get(key);
+    const prev = tree.delete(key, seq);
     if (prev === undefined) return;
-    if (this.undo !== null) {
-      this.undo.push({ op: 'entry', tree, key, prev, prevSeq: tree.getSeq(key) as number });
-    }
-    tree.delete(key, seq);
+    if (this.undoActive) this.pushUndo(UNDO_ENTRY, tree, key, prev, PersistentBTree.previousSeq);
     this.dirty.add(treeId);
   }
 
@@ -121,7 +133,7 @@ export class WorkingState {
   applyCatalog(effect: CatalogEffect, buildIndex: IndexBuilder): void {
     const before = this.catalog;
     const after = applyCatalogEffect(before, effect);
-    if (this.undo !== null) this.undo.push({ op: 'catalog', prev: before });
+    if (this.undoActive) this.pushUndo(UNDO_CATALOG, undefined, '', before, 0);
     this.catalog = after;
     switch (effect.kind) {
       case 'dropProject': {
@@ -185,8 +197,35 @@ export class WorkingState {
     return this.published;
   }
 
+  private pushUndo(
+    kind: number,
+    tree: PersistentBTree | undefined,
+    key: string,
+    prev: string | Catalog | PersistentBTree | undefined,
+    seq: number,
+  ): void {
+    const i = this.undoCount++;
+    this.undoKinds[i] = kind;
+    this.undoTrees[i] = tree;
+    this.undoKeys[i] = key;
+    this.undoPrev[i] = prev;
+    this.undoSeqs[i] = seq;
+  }
+
+  private clearUndo(): void {
+    this.undoCount = 0;
+    // A huge commit must not pin its undo records (old values, trees) after it is done.
+    if (this.undoKinds.length > 1024) {
+      this.undoKinds.length = 0;
+      this.undoTrees.length = 0;
+      this.undoKeys.length = 0;
+      this.undoPrev.length = 0;
+      this.undoSeqs.length = 0;
+    }
+  }
+
   private setTree(id: string, tree: PersistentBTree | undefined): void {
-    if (this.undo !== null) this.undo.push({ op: 'tree', id, prev: this.trees.get(id) });
+    if (this.undoActive) this.pushUndo(UNDO_TREE, undefined, id, this.trees.get(id), 0);
     if (tree === undefined) this.trees.delete(id);
     else this.trees.set(id, tree);
     this.dirty.add(id);

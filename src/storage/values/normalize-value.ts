@@ -21,6 +21,7 @@
  * @module
  */
 import { types as utilTypes } from 'node:util';
+import { isWellFormed } from '../byte-string';
 
 import { ValidationError } from '../errors';
 import type { ColumnSchema, JsonValue, TableSchema, Value } from '../schema';
@@ -248,16 +249,6 @@ function toBigInt(
     if (b >= min && b <= max) return b;
   }
   throw invalid(where, column, expected, value);
-}
-
-interface WellFormedString {
-  isWellFormed(): boolean;
-}
-
-/** True when `s` has no lone surrogate (native `String.prototype.isWellFormed`, Node >= 20). */
-function isWellFormed(s: string): boolean {
-  // The ES2024 method is missing from the ES2023 lib this project compiles against.
-  return (s as unknown as WellFormedString).isWellFormed();
 }
 
 /** Plain object: prototype `null` or a realm's `Object.prototype` (whose own prototype is null). */

@@ -23,15 +23,17 @@ function key(i: number): string {
 describe('PersistentBTree', () => {
   it('stores, replaces and deletes entries with their seqs', () => {
     const t = PersistentBTree.empty();
-    expect(t.set('b', 'B', 1)).toBe(true);
-    expect(t.set('a', 'A', 2)).toBe(true);
-    expect(t.set('b', 'B2', 3)).toBe(false);
+    expect(t.set('b', 'B', 1)).toBeUndefined();
+    expect(t.set('a', 'A', 2)).toBeUndefined();
+    expect(t.set('b', 'B2', 3)).toBe('B');
+    expect(PersistentBTree.previousSeq).toBe(1);
     expect(t.size).toBe(2);
     expect(t.get('b')).toBe('B2');
     expect(t.getSeq('b')).toBe(3);
     expect(t.get('zz')).toBeUndefined();
-    expect(t.delete('a', 4)).toBe(true);
-    expect(t.delete('a', 5)).toBe(false);
+    expect(t.delete('a', 4)).toBe('A');
+    expect(PersistentBTree.previousSeq).toBe(2);
+    expect(t.delete('a', 5)).toBeUndefined();
     expect(t.size).toBe(1);
     expect(t.lastModifiedSeq).toBe(4);
     expect(t.checkInvariants()).toEqual([]);
@@ -132,10 +134,15 @@ describe('PersistentBTree', () => {
             seq++;
             const k = key(a);
             if (op === 'set') {
-              expect(tree.set(k, 'v' + b, seq)).toBe(!model.has(k));
+              const before = model.get(k);
+              expect(tree.set(k, 'v' + b, seq)).toBe(before?.[0]);
+              if (before !== undefined) expect(PersistentBTree.previousSeq).toBe(before[1]);
               model.set(k, ['v' + b, seq]);
             } else if (op === 'del') {
-              expect(tree.delete(k, seq)).toBe(model.delete(k));
+              const before = model.get(k);
+              expect(tree.delete(k, seq)).toBe(before?.[0]);
+              if (before !== undefined) expect(PersistentBTree.previousSeq).toBe(before[1]);
+              model.delete(k);
             } else if (op === 'snap') {
               snaps.push([tree.snapshot(), sortedEntries(model)]);
             } else {
