@@ -227,10 +227,16 @@ export class CommitPipeline {
     });
   }
 
-  /** Fsync everything written so far, in any durability mode. Resolves with the synced head. */
+  /**
+   * Fsync everything written when the call is made, in any durability mode. Resolves with the
+   * synced head (which may be further along). Commits written meanwhile do not delay it: the
+   * target is fixed at the call, so a continuous stream of writes cannot starve it.
+   */
   async forceFsync(): Promise<number> {
+    const target = this.writtenSeq;
     for (;;) {
       if (this.failure !== null) throw this.failure;
+      if (this.syncedSeq >= target) return this.syncedSeq;
       if (this.rotating !== null) {
         await this.rotating;
         continue;
@@ -239,7 +245,6 @@ export class CommitPipeline {
         await this.syncing;
         continue;
       }
-      if (this.writtenSeq <= this.syncedSeq) return this.syncedSeq;
       this.startSync();
     }
   }
