@@ -1,5 +1,4 @@
 import { byteStringToBytes, bytesToByteString, utf8ToByteString } from './byte-string';
-import { kvTreeId } from './catalog/catalog';
 import { tableLayout } from './commit/table-layout';
 import { ValidationError } from './errors';
 import type { KvKey } from './mutation';
@@ -9,6 +8,7 @@ import type { Query } from './query/query';
 import type { TableSchema } from './schema';
 import type { DbState } from './state/db-state';
 import type { OrderedMapView } from './btree/ordered-map';
+import { PersistentBTree } from './btree/persistent-btree';
 
 /** A KV entry as read. */
 export interface KvEntry {
@@ -74,11 +74,8 @@ export class Snapshot {
     const k = keyToByteString(key);
     const value = tree.get(k);
     if (value === undefined) return undefined;
-    return {
-      key: byteStringToBytes(k),
-      value: byteStringToBytes(value),
-      version: tree.getSeq(k) as number,
-    };
+    const version = PersistentBTree.foundSeq;
+    return { key: byteStringToBytes(k), value: byteStringToBytes(value), version };
   }
 
   /** The entries whose key starts with `prefix`, in key order, one page at a time. */
@@ -182,11 +179,17 @@ export class Snapshot {
     }
   }
 
-  private kvTree(projectId: string, scopeId: string): OrderedMapView {
+  private kvTree(projectId: string, scopeId: string): PersistentBTree {
+    // Names that resolve are valid by construction; validate fully only to explain a miss.
+    const tree =
+      projectId === SYSTEM_PROJECT && !this.allowSystem
+        ? undefined
+        : this.state.kvTree(projectId, scopeId);
+    if (tree !== undefined) return tree;
     this.checkProject(projectId);
     validateName('scope', scopeId);
-    const scope = this.state.catalog.requireScope(projectId, scopeId);
-    return this.state.tree(kvTreeId(scope.scopeNum));
+    this.state.catalog.requireScope(projectId, scopeId);
+    throw new ValidationError(`scope '${projectId}.${scopeId}' has no KV space`);
   }
 
   private scan(

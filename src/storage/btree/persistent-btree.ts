@@ -132,7 +132,17 @@ export class PersistentBTree implements OrderedMapView {
   get(key: string): string | undefined {
     const leaf = this.findLeaf(key);
     const i = indexOf(leaf.keys, key);
-    return i >= 0 ? leaf.values[i] : undefined;
+    if (i < 0) return undefined;
+    foundSeq = leaf.seqs[i];
+    return leaf.values[i];
+  }
+
+  /**
+   * The seq of the entry returned by the last successful `get` (on any tree; read it right
+   * after the call). Saves a second descent when a reader needs value and version.
+   */
+  static get foundSeq(): number {
+    return foundSeq;
   }
 
   /** The seq that last wrote `key`, or `undefined` when absent. */
@@ -291,6 +301,8 @@ let inserted = false;
 /** The value and seq an `insert` replaced (`undefined` when it inserted). */
 let replacedValue: string | undefined;
 let replacedSeq = 0;
+/** The seq of the entry the last successful `get` found. */
+let foundSeq = 0;
 
 class Leaf implements LeafView {
   constructor(

@@ -1,5 +1,5 @@
 import { PersistentBTree } from '../btree/persistent-btree';
-import type { Catalog } from '../catalog/catalog';
+import { kvTreeId, type Catalog } from '../catalog/catalog';
 
 /** An empty frozen tree, shared by every lookup of a tree that does not exist. */
 const EMPTY_TREE = PersistentBTree.empty().snapshot();
@@ -18,8 +18,29 @@ export class DbState {
     readonly trees: ReadonlyMap<string, PersistentBTree>,
   ) {}
 
+  /** project -> scope -> KV tree, filled lazily (the state is immutable, so it never goes stale). */
+  private kvTrees: Map<string, Map<string, PersistentBTree>> | undefined;
+
   /** The tree with this id, or an empty tree (a dropped or never-written tree reads as empty). */
   tree(id: string): PersistentBTree {
     return this.trees.get(id) ?? EMPTY_TREE;
+  }
+
+  /**
+   * The KV tree of a scope, or `undefined` when the scope does not exist. Two Map lookups on
+   * the hot read path instead of a catalog walk and a tree-id string per read.
+   */
+  kvTree(projectId: string, scopeId: string): PersistentBTree | undefined {
+    let byScope = this.kvTrees?.get(projectId);
+    if (byScope === undefined) {
+      const project = this.catalog.project(projectId);
+      if (project === undefined) return undefined;
+      byScope = new Map();
+      for (const scope of project.scopes.values()) {
+        byScope.set(scope.scopeId, this.tree(kvTreeId(scope.scopeNum)));
+      }
+      (this.kvTrees ??= new Map()).set(projectId, byScope);
+    }
+    return byScope.get(scopeId);
   }
 }
