@@ -96,13 +96,13 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
     }
     case 'kvSet': {
       const tree = targetKv(ctx, m);
-      const key = kvKeyToByteString(ctx.config, m.key);
-      put(ctx, tree, key, kvValueToByteString(ctx.config, m.value));
+      const key = kvKeyToByteString(ctx.config, m.key, m);
+      put(ctx, tree, key, kvValueToByteString(ctx.config, m.value, m, key));
       return;
     }
     case 'kvDel': {
       const tree = targetKv(ctx, m);
-      del(ctx, tree, kvKeyToByteString(ctx.config, m.key));
+      del(ctx, tree, kvKeyToByteString(ctx.config, m.key, m));
       return;
     }
     case 'ddl': {
@@ -232,13 +232,20 @@ function checkProject(ctx: ApplyContext, projectId: string): void {
   validateUserProject(projectId);
 }
 
+/** Where a KV mutation applies, for error messages. */
+interface KvTarget {
+  readonly projectId: string;
+  readonly scopeId: string;
+}
+
 /** Validate a KV key and convert it to a byte string. */
-export function kvKeyToByteString(config: AedbConfig, key: unknown): string {
+export function kvKeyToByteString(config: AedbConfig, key: unknown, at: KvTarget): string {
   let s: string;
   if (typeof key === 'string') {
     if (!isWellFormed(key)) {
       throw new ValidationError(
-        'kv key: string keys must be well-formed UTF-16 (lone surrogate found)',
+        `kv key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: string keys must be well-formed UTF-16 (lone surrogate found)`,
+        { ...at },
       );
     }
     s = utf8ToByteString(key);
@@ -246,38 +253,60 @@ export function kvKeyToByteString(config: AedbConfig, key: unknown): string {
     s = bytesToByteString(key);
   } else {
     throw new ValidationError(
-      `kv key: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
+      `kv key in ${at.projectId}.${at.scopeId}: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
+      { ...at },
     );
   }
   if (s.length === 0 || s.length > config.maxKvKeyBytes) {
-    throw new ValidationError(`kv key: expected 1-${config.maxKvKeyBytes} bytes, got ${s.length}`, {
-      keyBytes: s.length,
-    });
+    throw new ValidationError(
+      `kv key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: expected 1-${config.maxKvKeyBytes} bytes, got ${s.length}`,
+      { ...at, keyBytes: s.length },
+    );
   }
   return s;
 }
 
-/** Validate a KV value and convert it to a byte string. */
-export function kvValueToByteString(config: AedbConfig, value: unknown): string {
+/** Validate a KV value and convert it to a byte string (`key` is the converted key). */
+export function kvValueToByteString(
+  config: AedbConfig,
+  value: unknown,
+  at: KvTarget,
+  key: string,
+): string {
   let s: string;
   if (value instanceof Uint8Array) s = bytesToByteString(value);
   else if (typeof value === 'string') {
     if (!isWellFormed(value)) {
       throw new ValidationError(
-        'kv value: strings must be well-formed UTF-16 (lone surrogate found)',
+        `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: strings must be well-formed UTF-16 (lone surrogate found)`,
+        { ...at },
       );
     }
     s = utf8ToByteString(value);
   } else {
     throw new ValidationError(
-      `kv value: expected a Uint8Array or string, got ${value === null ? 'null' : typeof value}`,
+      `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: expected a Uint8Array or string, got ${value === null ? 'null' : typeof value}`,
+      { ...at },
     );
   }
   if (s.length > config.maxKvValueBytes) {
     throw new ValidationError(
-      `kv value: ${s.length} bytes is above maxKvValueBytes (${config.maxKvValueBytes})`,
-      { valueBytes: s.length },
+      `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: ${s.length} bytes is above maxKvValueBytes (${config.maxKvValueBytes})`,
+      { ...at, valueBytes: s.length },
     );
   }
   return s;
+}
+
+/** A short printable form of a key for messages (JSON for text, hex for bytes; truncated). */
+function describeKey(key: unknown): string {
+  if (typeof key === 'string') {
+    const printable = /^[\x20-\x7e]*$/.test(key);
+    if (printable) return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key);
+    return `0x${Buffer.from(key, 'latin1').subarray(0, 32).toString('hex')}${key.length > 32 ? '...' : ''}`;
+  }
+  if (key instanceof Uint8Array) {
+    return `0x${Buffer.from(key.buffer, key.byteOffset, Math.min(32, key.byteLength)).toString('hex')}${key.byteLength > 32 ? '...' : ''}`;
+  }
+  return String(key);
 }
