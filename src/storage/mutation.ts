@@ -8,10 +8,18 @@ export type KvKey = Uint8Array | string;
 export type KvValue = Uint8Array | string;
 
 /**
- * A primary key: the key column values in primary-key order (`[1]`, `['eu', 42]`), or an object
- * naming them (`{ id: 1 }`).
+ * A primary key: the key column values in primary-key order (`[1]`, `['eu', 42]`), an object
+ * naming them (`{ id: 1 }`), or, for a single-column key, the bare value (`1`).
  */
-export type PrimaryKeyInput = readonly unknown[] | Readonly<Record<string, unknown>>;
+export type PrimaryKeyInput =
+  | readonly unknown[]
+  | Readonly<Record<string, unknown>>
+  | string
+  | number
+  | bigint
+  | boolean
+  | Uint8Array
+  | Date;
 
 /** Where a table mutation applies. */
 export interface TableTarget {

@@ -14,6 +14,9 @@ import { KEY_UPPER_BOUND_SUFFIX } from '../values/key-codec';
 import { normalizeRow } from '../values/normalize-value';
 import { decodeRowValues, encodeRow } from '../values/row-codec';
 import {
+  describeEncodedKey,
+  describePrimaryKey,
+  duplicateRow,
   encodePrimaryKeyInput,
   hasNullIndexValue,
   indexValuePrefix,
@@ -53,12 +56,8 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
       const values = normalizeRow(layout.table, m.row, 'full') as Value[];
       const pk = rowPrimaryKey(layout, values);
       const existing = ctx.state.tree(layout.rowsTreeId).get(pk);
-      if (existing !== undefined && m.type === 'insert') {
-        throw new AlreadyExistsError(
-          `table '${layout.name}': a row with this primary key already exists`,
-          { ...layout.location },
-        );
-      }
+      if (existing !== undefined && m.type === 'insert') throw duplicateRow(layout, pk);
+
       const old = existing === undefined ? undefined : decodeRowValues(layout.table, existing);
       writeRow(ctx, layout, pk, old, values);
       return;
@@ -67,7 +66,7 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
       const layout = targetTable(ctx, m);
       const pk = encodePrimaryKeyInput(layout, m.primaryKey);
       const existing = ctx.state.tree(layout.rowsTreeId).get(pk);
-      if (existing === undefined) throw rowNotFound(layout);
+      if (existing === undefined) throw rowNotFound(layout, pk);
       const old = decodeRowValues(layout.table, existing);
       const patch = normalizeRow(layout.table, m.fields, 'partial');
       const next = old.slice();
@@ -175,9 +174,13 @@ function writeRow(
         pk,
       );
       if (other !== undefined) {
+        const taken = describeEncodedKey(
+          index.positions.map((p) => layout.table.columns[p]),
+          indexValuePrefix(index, values),
+        );
         throw new AlreadyExistsError(
-          `table '${layout.name}': unique index '${index.schema.name}' (${index.schema.columns.join(', ')}) already has this value`,
-          { ...layout.location, index: index.schema.name },
+          `table '${layout.name}': unique index '${index.schema.name}' already has ${taken} (row ${describePrimaryKey(layout, other)})`,
+          { ...layout.location, index: index.schema.name, value: taken },
         );
       }
     }

@@ -1,7 +1,7 @@
 import { indexTreeId, rowsTreeId } from '../catalog/catalog';
-import { NotFoundError, ValidationError } from '../errors';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors';
 import type { ColumnSchema, ColumnType, IndexSchema, TableSchema, Value } from '../schema';
-import { encodeKey } from '../values/key-codec';
+import { decodeKey, encodeKey } from '../values/key-codec';
 import { normalizeValue, type TableLocation } from '../values/normalize-value';
 
 /** A secondary index with what writing to it needs, precomputed. */
@@ -142,9 +142,49 @@ export function encodePrimaryKeyInput(layout: TableLayout, input: unknown): stri
   return encodeKey(layout.pkTypes, values);
 }
 
-/** A `NotFoundError` for a missing row. */
-export function rowNotFound(layout: TableLayout): NotFoundError {
-  return new NotFoundError(`table '${layout.name}': no row with that primary key`, {
+/** A `NotFoundError` for a missing row, naming its primary key. */
+export function rowNotFound(layout: TableLayout, pkKey: string): NotFoundError {
+  const pk = describePrimaryKey(layout, pkKey);
+  return new NotFoundError(`table '${layout.name}': no row with primary key ${pk}`, {
     ...layout.location,
+    primaryKey: pk,
   });
+}
+
+/** An `AlreadyExistsError` for a duplicate primary key. */
+export function duplicateRow(layout: TableLayout, pkKey: string): AlreadyExistsError {
+  const pk = describePrimaryKey(layout, pkKey);
+  return new AlreadyExistsError(
+    `table '${layout.name}': a row with primary key ${pk} already exists`,
+    {
+      ...layout.location,
+      primaryKey: pk,
+    },
+  );
+}
+
+/**
+ * A readable form of an encoded primary key for messages: `(id) = (4242)` or
+ * `(region, id) = ('eu', 1)`. Only used on error paths (it decodes the key).
+ */
+export function describePrimaryKey(layout: TableLayout, pkKey: string): string {
+  return describeEncodedKey(layout.pkColumns, pkKey);
+}
+
+/** The same for any encoded key over `columns` (an index's values, say). */
+export function describeEncodedKey(columns: readonly ColumnSchema[], key: string): string {
+  const values = decodeKey(
+    columns.map((c) => c.type),
+    key,
+  );
+  return `(${columns.map((c) => c.name).join(', ')}) = (${values.map(describeValue).join(', ')})`;
+}
+
+function describeValue(v: Value): string {
+  let s: string;
+  if (typeof v === 'string') s = `'${v}'`;
+  else if (v instanceof Uint8Array) s = `0x${Buffer.from(v).toString('hex')}`;
+  else if (v !== null && typeof v === 'object') s = JSON.stringify(v);
+  else s = String(v);
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
 }
