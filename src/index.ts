@@ -4,8 +4,9 @@
  * Everything a user imports comes from this module.
  * @packageDocumentation
  */
-export { AedbInstance } from './storage/aedb-instance';
-export type { ConsistencyMode, HeadState, ReadOptions } from './storage/aedb-instance';
+export { AedbInstance } from './aedb-instance';
+export { StorageEngine } from './storage/storage-engine';
+export type { ConsistencyMode, HeadState, ReadOptions } from './storage/storage-engine';
 export { AedbConfigProfiles, DEFAULT_CONFIG, resolveConfig } from './storage/config';
 export type { AedbConfig, AedbConfigInput, DurabilityMode, RecoveryMode } from './storage/config';
 export type { CommitFinality, CommitOptions, CommitResult } from './storage/commit/commit-request';

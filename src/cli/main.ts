@@ -11,7 +11,7 @@
  * runs recovery: a torn WAL tail is cut, exactly as the application would on its next open.
  */
 import { parseArgs } from 'node:util';
-import { AedbInstance } from '../storage/aedb-instance';
+import { AedbInstance } from '../aedb-instance';
 import type { AedbConfigInput } from '../storage/config';
 import { AedbError } from '../storage/errors';
 

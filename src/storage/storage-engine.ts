@@ -10,7 +10,7 @@ import type {
   DropTableOp,
 } from './catalog/ddl-operation';
 import { CommitPipeline } from './commit/commit-pipeline';
-import type { CommitOptions, CommitResult } from './commit/commit-request';
+import type { CommitFinality, CommitOptions, CommitResult } from './commit/commit-request';
 import { resolveConfig, type AedbConfig, type AedbConfigInput } from './config';
 import { DirLock } from './dir-lock';
 import type { CheckpointEvent, CommitBatchEvent, DurableEvent } from './engine-events';
@@ -20,7 +20,7 @@ import { MUTATION_TYPES, type KvKey, type KvValue, type Mutation } from './mutat
 import type { Query } from './query/query';
 import type { QueryResult } from './query/query-executor';
 import { Checkpointer } from './recovery/checkpointer';
-import { dataPaths, recover } from './recovery/recover';
+import { dataPaths, recover, type Recovered } from './recovery/recover';
 import type { RecoveryReport } from './recovery/recovery-report';
 import type { TableSchema } from './schema';
 import {
@@ -48,6 +48,14 @@ export interface ReadOptions {
   readonly consistency?: ConsistencyMode;
 }
 
+/** What `open` hands to the constructor. @internal */
+export interface EngineCore {
+  readonly dir: string;
+  readonly config: AedbConfig;
+  readonly lock: DirLock;
+  readonly recovered: Recovered;
+}
+
 /** The visible and durable heads. */
 export interface HeadState {
   readonly visibleHeadSeq: number;
@@ -55,36 +63,21 @@ export interface HeadState {
 }
 
 /**
- * An open aedb database: typed tables and a byte-keyed KV store under `project -> scope`,
- * with atomic commits on a write-ahead log, checkpoints, crash recovery and snapshot reads.
+ * The storage engine: typed tables and a byte-keyed KV store under `project -> scope`, with
+ * atomic commits on a write-ahead log, checkpoints, crash recovery and snapshot reads.
  *
- * Open one instance per data directory and share it; every method is safe to call
- * concurrently. Writes go through one commit pipeline (group commit); reads never wait for writes.
- *
- * @example
- * ```ts
- * const db = await AedbInstance.open('./data', { durabilityMode: 'full' });
- * await db.createProject('demo');
- * await db.createScope('demo', 'app');
- * await db.createTable({
- *   projectId: 'demo', scopeId: 'app', tableName: 'users',
- *   columns: [{ name: 'id', type: 'integer' }, { name: 'username', type: 'text' }],
- *   primaryKey: ['id'],
- * });
- * const { commitSeq } = await db.commit({
- *   type: 'insert', projectId: 'demo', scopeId: 'app', tableName: 'users',
- *   row: { id: 1, username: 'alice' },
- * });
- * const res = await db.query('demo', 'app', Query.select('*').from('users').where(Expr.eq('id', 1)));
- * await db.close();
- * ```
+ * Applications use {@link AedbInstance}, which extends it with the event-processing runtime;
+ * everything documented here is available on it. The engine never depends on the layers built
+ * on top of it (DESIGN.md §2).
  */
-export class AedbInstance {
+export class StorageEngine {
   private readonly commitsSubject = new Subject<CommitBatchEvent>();
   private readonly durableSubject = new Subject<DurableEvent>();
   private readonly checkpointsSubject = new Subject<CheckpointEvent>();
   private readonly errorsSubject = new Subject<AedbError>();
   private closing: Promise<void> | null = null;
+  /** Set once `beforeClose` is done: from then on every call fails with CLOSED. */
+  private shuttingDown = false;
   private isClosed = false;
 
   /** One event per group-commit batch that became visible. */
@@ -98,30 +91,57 @@ export class AedbInstance {
 
   private readonly pipeline: CommitPipeline;
   private readonly checkpointer: Checkpointer;
+  /** The data directory (absolute). */
+  readonly dir: string;
+  /** The resolved, frozen configuration. */
+  readonly config: AedbConfig;
+  /** What recovery found and did at open. */
+  readonly recoveryReport: RecoveryReport;
+  private readonly lock: DirLock;
+  private readonly wal: WalWriter;
+  private readonly history: SnapshotHistory;
+  private readonly metrics: MetricsRecorder;
 
-  private constructor(
-    /** The data directory (absolute). */
-    readonly dir: string,
-    /** The resolved, frozen configuration. */
-    readonly config: AedbConfig,
-    private readonly lock: DirLock,
-    private readonly wal: WalWriter,
-    private readonly history: SnapshotHistory,
-    private readonly metrics: MetricsRecorder,
-    /** What recovery found and did at open. */
-    readonly recoveryReport: RecoveryReport,
-    pipelineFactory: (self: AedbInstance) => CommitPipeline,
-  ) {
-    this.pipeline = pipelineFactory(this);
-    const paths = dataPaths(dir);
+  /**
+   * Use {@link StorageEngine.open} (or `AedbInstance.open`); the constructor only wires parts
+   * that `open` recovered.
+   * @internal
+   */
+  constructor(core: EngineCore) {
+    this.dir = core.dir;
+    this.config = core.config;
+    this.recoveryReport = core.recovered.report;
+    this.lock = core.lock;
+    this.wal = core.recovered.wal;
+    this.metrics = new MetricsRecorder();
+    const report = core.recovered.report;
+    this.metrics.startupRecoveryMicros = Math.round(report.durationMs * 1000);
+    this.metrics.startupRecoveredSeq = report.recoveredSeq;
+    if (report.checkpoint !== undefined) this.metrics.lastCheckpointSeq = report.checkpoint.seq;
+    this.history = new SnapshotHistory(
+      core.recovered.state,
+      core.config.snapshotRetention,
+      core.recovered.checkpointState,
+    );
+    this.pipeline = new CommitPipeline({
+      config: core.config,
+      working: core.recovered.working,
+      wal: this.wal,
+      history: this.history,
+      metrics: this.metrics,
+      recoveredSeq: report.recoveredSeq,
+      onVisible: (e) => this.onVisible(e),
+      onDurable: (seq) => this.durableSubject.next({ durableHeadSeq: seq }),
+    });
+    const paths = dataPaths(this.dir);
     this.checkpointer = new Checkpointer({
-      config,
+      config: this.config,
       checkpointDir: paths.checkpoints,
       walDir: paths.wal,
       pipeline: this.pipeline,
-      history,
-      metrics,
-      lastCheckpointSeq: recoveryReport.checkpoint?.seq ?? 0,
+      history: this.history,
+      metrics: this.metrics,
+      lastCheckpointSeq: report.checkpoint?.seq ?? 0,
       onCheckpoint: (e) => this.checkpointsSubject.next(e),
       onError: (e) => this.errorsSubject.next(e),
     });
@@ -133,7 +153,11 @@ export class AedbInstance {
    * Rejects with `ConfigError` for a bad option, `LockedError` when another instance holds the
    * directory, `CorruptionError` when strict recovery finds damage.
    */
-  static async open(dir: string, config: AedbConfigInput = {}): Promise<AedbInstance> {
+  static async open<T extends StorageEngine>(
+    this: new (core: EngineCore) => T,
+    dir: string,
+    config: AedbConfigInput = {},
+  ): Promise<T> {
     if (typeof dir !== 'string' || dir.length === 0) {
       throw new ValidationError(`open: expected a data directory path, got ${typeof dir}`);
     }
@@ -149,36 +173,7 @@ export class AedbInstance {
     const { lock } = DirLock.acquire(absolute);
     try {
       const recovered = await recover(absolute, resolved);
-      const metrics = new MetricsRecorder();
-      metrics.startupRecoveryMicros = Math.round(recovered.report.durationMs * 1000);
-      metrics.startupRecoveredSeq = recovered.report.recoveredSeq;
-      if (recovered.report.checkpoint !== undefined)
-        metrics.lastCheckpointSeq = recovered.report.checkpoint.seq;
-      const history = new SnapshotHistory(
-        recovered.state,
-        resolved.snapshotRetention,
-        recovered.checkpointState,
-      );
-      return new AedbInstance(
-        absolute,
-        resolved,
-        lock,
-        recovered.wal,
-        history,
-        metrics,
-        recovered.report,
-        (self) =>
-          new CommitPipeline({
-            config: resolved,
-            working: recovered.working,
-            wal: recovered.wal,
-            history,
-            metrics,
-            recoveredSeq: recovered.report.recoveredSeq,
-            onVisible: (e) => self.onVisible(e),
-            onDurable: (seq) => self.durableSubject.next({ durableHeadSeq: seq }),
-          }),
-      );
+      return new this({ dir: absolute, config: resolved, lock, recovered });
     } catch (err) {
       lock.release();
       throw err;
@@ -453,8 +448,21 @@ export class AedbInstance {
     return this.closing;
   }
 
+  /**
+   * Called first by `close()`, while the engine still accepts commits: subclasses stop what
+   * they run on top of the engine (the processor runtime drains its batches here).
+   */
+  protected async beforeClose(): Promise<void> {
+    // Nothing runs on top of the bare storage engine.
+  }
+
   private async doClose(): Promise<void> {
     try {
+      try {
+        await this.beforeClose();
+      } finally {
+        this.shuttingDown = true;
+      }
       await this.checkpointer.stop(false);
       await this.pipeline.close();
       if (this.config.checkpointOnClose && this.pipeline.failedWith === null) {
@@ -507,6 +515,22 @@ export class AedbInstance {
     return this.pipeline.submit(mutations, finality, false);
   }
 
+  /**
+   * Commit on behalf of a layer built on the engine (the processor runtime): may write the
+   * reserved `_system` project, and keeps working while `beforeClose` drains that layer, after
+   * user calls are already refused.
+   * @internal
+   */
+  protected commitInternal(
+    mutations: readonly Mutation[],
+    finality: CommitFinality = 'durable',
+  ): Promise<CommitResult> {
+    if (this.isClosed || this.shuttingDown) {
+      return Promise.reject(new ClosedError('the database is closed'));
+    }
+    return this.pipeline.submit(mutations, finality, true);
+  }
+
   private onVisible(event: CommitBatchEvent): void {
     this.checkpointer?.noteBatch(event.commits, event.bytes);
     this.commitsSubject.next(event);
@@ -538,8 +562,9 @@ export class AedbInstance {
   }
 
   private ensureOpen(): Promise<never> | undefined {
-    if (this.isClosed || this.closing !== null)
+    if (this.isClosed || this.closing !== null) {
       return Promise.reject(new ClosedError('the database is closed'));
+    }
     return undefined;
   }
 }
