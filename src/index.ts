@@ -13,6 +13,7 @@ export type { CommitFinality, CommitOptions, CommitResult } from './storage/comm
 export type {
   DdlMutation,
   DeleteMutation,
+  EmitEventMutation,
   InsertMutation,
   KvDelMutation,
   KvKey,
@@ -50,6 +51,12 @@ export type {
 } from './storage/schema';
 export { Snapshot } from './storage/snapshot';
 export type { KvEntry, KvRange, KvScanOptions, KvScanPage } from './storage/snapshot';
+export type {
+  EventQuery,
+  EventQueryResult,
+  EventStreamPage,
+  OutboxEvent,
+} from './storage/events/event-stream';
 export { Query } from './storage/query/query';
 export { Expr } from './storage/query/expr';
 export type { QueryResult } from './storage/query/query-executor';
@@ -85,3 +92,10 @@ export {
 export type { AedbErrorCode, AedbErrorDetails } from './storage/errors';
 export { FailPoints } from './storage/fail-points';
 export type { FailPointName, FailPointPlan } from './storage/fail-points';
+export { VERIFY_CHECK_NAMES, verifyDatabase } from './storage/verify/verify-database';
+export type {
+  VerifyCheck,
+  VerifyCheckName,
+  VerifyOptions,
+  VerifyReport,
+} from './storage/verify/verify-database';

@@ -5,19 +5,25 @@
  * ```
  * aedb info       --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]
  * aedb checkpoint --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]
+ * aedb verify     --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]
  * ```
  *
- * Both open the directory (taking its lock, so not while an application has it open), which
- * runs recovery: a torn WAL tail is cut, exactly as the application would on its next open.
+ * `info` and `checkpoint` open the directory (taking its lock, so not while an application has
+ * it open), which runs recovery: a torn WAL tail is cut, exactly as the application would on its
+ * next open. `verify` takes the lock too but changes nothing: it checks every checkpoint, the
+ * whole WAL, a read-only replay and the invariants of the recovered state, prints one line per
+ * check and exits 1 when any check fails.
  */
 import { parseArgs } from 'node:util';
 import { AedbInstance } from '../aedb-instance';
 import type { AedbConfigInput } from '../storage/config';
 import { AedbError } from '../storage/errors';
+import { verifyDatabase } from '../storage/verify/verify-database';
 
 const USAGE = `usage:
   aedb info       --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]
-  aedb checkpoint --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]`;
+  aedb checkpoint --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]
+  aedb verify     --data-dir <dir> [--hash-chain] [--hmac-key-hex <hex>] [--permissive]`;
 
 /** Run the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function runCli(
@@ -46,7 +52,10 @@ export async function runCli(
     out(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;
   }
-  if ((command !== 'info' && command !== 'checkpoint') || values['data-dir'] === undefined) {
+  if (
+    (command !== 'info' && command !== 'checkpoint' && command !== 'verify') ||
+    values['data-dir'] === undefined
+  ) {
     out(USAGE);
     return 2;
   }
@@ -63,6 +72,7 @@ export async function runCli(
     }
     config.hmacKey = Buffer.from(values['hmac-key-hex'], 'hex');
   }
+  if (command === 'verify') return verify(values['data-dir'], config, out);
   let db: AedbInstance;
   try {
     db = await AedbInstance.open(values['data-dir'], config);
@@ -110,6 +120,34 @@ export async function runCli(
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+/** `aedb verify`: one line per check; exit 0 when all pass, 1 otherwise. */
+async function verify(
+  dir: string,
+  config: AedbConfigInput,
+  out: (line: string) => void,
+): Promise<number> {
+  try {
+    const report = await verifyDatabase(dir, {
+      hashChain: config.hashChain,
+      hmacKey: config.hmacKey,
+      recoveryMode: config.recoveryMode,
+    });
+    out(`data dir        ${report.dir}`);
+    for (const c of report.checks)
+      out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)}${c.detail}`);
+    for (const note of report.notes) out(`note  ${note}`);
+    out(
+      report.ok
+        ? `verified        all ${report.checks.length} checks pass (${report.durationMs.toFixed(0)} ms)`
+        : `verify FAILED   ${report.checks.filter((c) => !c.ok).length} of ${report.checks.length} checks`,
+    );
+    return report.ok ? 0 : 1;
+  } catch (err) {
+    out(err instanceof AedbError ? `${err.code}: ${err.message}` : String(err));
+    return 1;
   }
 }
 

@@ -47,6 +47,8 @@ export interface AedbConfig {
   maxKvValueBytes: number;
   /** Max encoded row size in bytes. Default 1 MiB. */
   maxRowBytes: number;
+  /** Max size of an event's JSON payload in bytes (UTF-8). Default 64 KiB. */
+  maxEventPayloadBytes: number;
   /** Recent group-commit batches kept for `atSeq` reads. Default 128. */
   snapshotRetention: number;
   /** Checkpoint after this many WAL bytes since the last one. Default 64 MiB; 0 disables. */
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: Readonly<AedbConfig> = Object.freeze({
   maxKvKeyBytes: 1024,
   maxKvValueBytes: MiB,
   maxRowBytes: MiB,
+  maxEventPayloadBytes: 64 * 1024,
   snapshotRetention: 128,
   checkpointWalBytes: 64 * MiB,
   checkpointCommits: 1_000_000,
@@ -146,6 +149,7 @@ const NUMERIC_BOUNDS: Record<NumericKey, [number, number]> = {
   maxKvKeyBytes: [1, 64 * 1024],
   maxKvValueBytes: [1, 64 * MiB],
   maxRowBytes: [64, 64 * MiB],
+  maxEventPayloadBytes: [64, 16 * MiB],
   snapshotRetention: [1, 1_000_000],
   checkpointWalBytes: [0, Number.MAX_SAFE_INTEGER],
   checkpointCommits: [0, Number.MAX_SAFE_INTEGER],

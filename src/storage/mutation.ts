@@ -73,6 +73,24 @@ export interface KvDelMutation {
   readonly key: KvKey;
 }
 
+/**
+ * Emit an event, committed atomically with the other mutations of its commit (a failing
+ * commit emits nothing). Stored in `_system.app.event_outbox` keyed by
+ * (commitSeq, topic, eventKey); read with `readEventStream` / `queryEvents`.
+ */
+export interface EmitEventMutation {
+  readonly type: 'emitEvent';
+  /** The scope the event belongs to (it must exist). */
+  readonly projectId: string;
+  readonly scopeId: string;
+  /** 1-256 characters, no control characters. */
+  readonly topic: string;
+  /** Unique per topic within one commit; 1-1024 characters. */
+  readonly eventKey: string;
+  /** The payload as JSON text (validated; at most `maxEventPayloadBytes`). */
+  readonly payloadJson: string;
+}
+
 /** A schema change (see {@link DdlOperation}). */
 export interface DdlMutation {
   readonly type: 'ddl';
@@ -97,6 +115,7 @@ export type Mutation =
   | DeleteMutation
   | KvSetMutation
   | KvDelMutation
+  | EmitEventMutation
   | DdlMutation;
 
 /** Every mutation `type`. */
@@ -107,5 +126,6 @@ export const MUTATION_TYPES: readonly Mutation['type'][] = Object.freeze([
   'delete',
   'kvSet',
   'kvDel',
+  'emitEvent',
   'ddl',
 ]);

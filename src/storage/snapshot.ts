@@ -1,6 +1,13 @@
 import { byteStringToBytes, bytesToByteString, utf8ToByteString } from './byte-string';
 import { tableLayout } from './commit/table-layout';
 import { ValidationError } from './errors';
+import {
+  queryEvents,
+  readEventStream,
+  type EventQuery,
+  type EventQueryResult,
+  type EventStreamPage,
+} from './events/event-stream';
 import type { KvKey } from './mutation';
 import { validateName, SYSTEM_PROJECT } from './names';
 import { executeQuery, type QueryResult } from './query/query-executor';
@@ -122,6 +129,23 @@ export class Snapshot {
       { table, rows: this.state.tree(layout.rowsTreeId), indexes, snapshotSeq: this.state.seq },
       query,
     );
+  }
+
+  /**
+   * Events after `fromSeqExclusive` (of one topic when `topicFilter` is given), at most `limit`
+   * except that a page never splits a commit.
+   */
+  readEventStream(
+    topicFilter: string | undefined,
+    fromSeqExclusive: number,
+    limit: number,
+  ): EventStreamPage {
+    return readEventStream(this.state, topicFilter, fromSeqExclusive, limit);
+  }
+
+  /** Events filtered by topic, scope, seq and time range and top-level payload fields. */
+  queryEvents(query: EventQuery): EventQueryResult {
+    return queryEvents(this.state, query);
   }
 
   /** Project names, sorted (the reserved `_system` project is not listed). */

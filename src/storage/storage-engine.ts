@@ -22,6 +22,7 @@ import type { QueryResult } from './query/query-executor';
 import { Checkpointer } from './recovery/checkpointer';
 import { dataPaths, recover, type Recovered } from './recovery/recover';
 import type { RecoveryReport } from './recovery/recovery-report';
+import type { EventQuery, EventQueryResult, EventStreamPage } from './events/event-stream';
 import type { TableSchema } from './schema';
 import {
   Snapshot,
@@ -267,6 +268,24 @@ export class StorageEngine {
     return this.submit([{ type: 'kvDel', projectId, scopeId, key }], options);
   }
 
+  /**
+   * Emit an event (an `emitEvent` commit). To emit it atomically with other writes, put an
+   * `emitEvent` mutation in their `commitMany`.
+   */
+  emitEvent(
+    projectId: string,
+    scopeId: string,
+    topic: string,
+    eventKey: string,
+    payloadJson: string,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    return this.submit(
+      [{ type: 'emitEvent', projectId, scopeId, topic, eventKey, payloadJson }],
+      options,
+    );
+  }
+
   // ---------------------------------------------------------------- reads
 
   /**
@@ -328,6 +347,29 @@ export class StorageEngine {
     return this.read(() =>
       this.snapshot(readConsistency(options)).query(projectId, scopeId, query),
     );
+  }
+
+  /**
+   * Events after `fromSeqExclusive` (of one topic when `topicFilter` is given; the topic index
+   * is used then), at most `limit` except that a page never splits a commit.
+   */
+  readEventStream(
+    topicFilter: string | undefined,
+    fromSeqExclusive: number,
+    limit: number,
+    consistency: ConsistencyMode = 'atLatest',
+  ): Promise<EventStreamPage> {
+    return this.read(() =>
+      this.snapshot(consistency).readEventStream(topicFilter, fromSeqExclusive, limit),
+    );
+  }
+
+  /** Events filtered by topic, scope, seq and time range and top-level payload fields. */
+  queryEvents(
+    query: EventQuery,
+    consistency: ConsistencyMode = 'atLatest',
+  ): Promise<EventQueryResult> {
+    return this.read(() => this.snapshot(consistency).queryEvents(query));
   }
 
   listProjects(options: ReadOptions = {}): Promise<string[]> {

@@ -327,7 +327,14 @@ export class CommitPipeline {
     const commits: CommitRequest[] = [];
     const firstSeq = this.nextSeq;
     const timestampMicros = Date.now() * 1000;
-    const ctx: ApplyContext = { state: working, seq: firstSeq, out, config, allowSystem: false };
+    const ctx: ApplyContext = {
+      state: working,
+      seq: firstSeq,
+      timestampMicros,
+      out,
+      config,
+      allowSystem: false,
+    };
     while (
       this.head < this.queue.length &&
       commits.length < config.maxBatchCommits &&

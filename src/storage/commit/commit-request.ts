@@ -60,6 +60,9 @@ export function estimateBytes(mutations: readonly Mutation[]): number {
       case 'delete':
         total += 64;
         break;
+      case 'emitEvent':
+        total += 96 + sizeOf(m.topic) + sizeOf(m.eventKey) + sizeOf(m.payloadJson);
+        break;
       case 'ddl':
         total += 256;
         break;

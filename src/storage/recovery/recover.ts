@@ -37,16 +37,34 @@ export interface Recovered {
   readonly report: RecoveryReport;
 }
 
+/** What a read-only recovery returns: the same, without a WAL writer. */
+export type RecoveredReadOnly = Omit<Recovered, 'wal'>;
+
 /**
  * Rebuild the state of a data directory (DESIGN.md §4.5): load the newest checkpoint that
  * verifies (falling back to older ones), replay the WAL after its seq with CRC, chain and HMAC
  * checks, cut a torn tail (and, in permissive mode, a damaged suffix) so new writes continue
  * from a clean log, and open the WAL writer. The directory lock must already be held.
  */
-export async function recover(dir: string, config: AedbConfig): Promise<Recovered> {
+export async function recover(dir: string, config: AedbConfig): Promise<Recovered>;
+/**
+ * The same recovery, read-only (the offline verifier): nothing on disk is created, removed or
+ * repaired — no temp-file cleanup, no WAL repair, no WAL writer — and no writer is returned.
+ */
+export async function recover(
+  dir: string,
+  config: AedbConfig,
+  options: { readonly readOnly: true },
+): Promise<RecoveredReadOnly>;
+export async function recover(
+  dir: string,
+  config: AedbConfig,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<Recovered | RecoveredReadOnly> {
+  const readOnly = options.readOnly === true;
   const started = performance.now();
   const paths = dataPaths(dir);
-  for (const d of [paths.wal, paths.checkpoints]) {
+  for (const d of readOnly ? [] : [paths.wal, paths.checkpoints]) {
     try {
       fs.mkdirSync(d, { recursive: true });
     } catch (err) {
@@ -57,7 +75,7 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
 
   // A temp file is a checkpoint whose writer died before the rename; we hold the lock, so no
   // writer is running now.
-  await removeTempFiles(paths.checkpoints);
+  if (!readOnly) await removeTempFiles(paths.checkpoints);
   const { loaded, skipped } = await loadNewestValidCheckpoint(paths.checkpoints, { hmacKey });
   let base: DbState;
   if (loaded !== undefined) {
@@ -108,21 +126,23 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
     }
   }
   const repair =
-    scan.tornTail !== undefined || scan.dropped !== undefined
+    !readOnly && (scan.tornTail !== undefined || scan.dropped !== undefined)
       ? repairWal(paths.wal, scan)
       : undefined;
 
   const lastSeq = Math.max(base.seq, scan.lastSeq);
   const state = working.publish(lastSeq);
-  const wal = WalWriter.open({
-    dir: paths.wal,
-    nextSeq: scan.resume.nextSeq,
-    prevChain: scan.resume.prevChain,
-    hashChain: config.hashChain,
-    hmacKey,
-    maxSegmentBytes: config.maxSegmentBytes,
-    appendTo: scan.resume.appendTo,
-  });
+  const wal = readOnly
+    ? undefined
+    : WalWriter.open({
+        dir: paths.wal,
+        nextSeq: scan.resume.nextSeq,
+        prevChain: scan.resume.prevChain,
+        hashChain: config.hashChain,
+        hmacKey,
+        maxSegmentBytes: config.maxSegmentBytes,
+        appendTo: scan.resume.appendTo,
+      });
 
   const report: RecoveryReport = {
     checkpoint:
@@ -144,5 +164,6 @@ export async function recover(dir: string, config: AedbConfig): Promise<Recovere
     quarantined: repair?.quarantined ?? [],
     durationMs: performance.now() - started,
   };
+  if (wal === undefined) return { working, state, checkpointState: base, report };
   return { working, state, checkpointState: base, wal, report };
 }

@@ -1,5 +1,5 @@
 import type { CatalogEffect } from '../catalog/catalog-effect';
-import { buildIndex } from '../commit/apply-mutation';
+import { buildIndex } from '../commit/apply-primitives';
 import type { EffectVisitor } from '../effects/effect-codec';
 import type { WorkingState } from './working-state';
 

@@ -230,7 +230,7 @@ describe('forceFsync', () => {
     const firehose = startFirehose(db);
     try {
       for (let i = 0; i < 5; i++) await nextTurn();
-      const synced = await within(db.forceFsync(), 2000, 'forceFsync() under continuous writes');
+      const synced = await within(db.forceFsync(), 10_000, 'forceFsync() under continuous writes');
       expect(synced).toBeGreaterThanOrEqual(seqAtCall);
       expect(firehose.fired).toBeGreaterThan(0);
     } finally {
@@ -249,7 +249,7 @@ describe('forceFsync', () => {
         for (let i = 0; i < 5; i++) await nextTurn();
         const ckpt = await within(
           db.checkpointNow(),
-          2000,
+          10_000,
           'checkpointNow() under continuous writes',
         );
         expect(ckpt?.seq).toBeGreaterThanOrEqual(seqAtCall);
