@@ -17,6 +17,8 @@ export interface CommitBatchEvent {
   readonly bytes: number;
   /** Tables and KV spaces written by the batch (catalog-only commits touch nothing). */
   readonly touched: readonly TouchedObject[];
+  /** Event topics emitted by the batch (may include a topic of a commit that rolled back). */
+  readonly topics: readonly string[];
 }
 
 /** The durable head advanced (`db.durable$`). */

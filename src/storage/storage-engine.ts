@@ -558,6 +558,16 @@ export class StorageEngine {
   }
 
   /**
+   * A read view that may also read the reserved `_system` project (processor checkpoints,
+   * registry, dead letters) for layers built on the engine.
+   * @internal
+   */
+  protected systemSnapshot(consistency: ConsistencyMode = 'atLatest'): Snapshot {
+    if (this.isClosed || this.shuttingDown) throw new ClosedError('the database is closed');
+    return new Snapshot(this.stateFor(consistency, true), true);
+  }
+
+  /**
    * Commit on behalf of a layer built on the engine (the processor runtime): may write the
    * reserved `_system` project, and keeps working while `beforeClose` drains that layer, after
    * user calls are already refused.
@@ -578,8 +588,8 @@ export class StorageEngine {
     this.commitsSubject.next(event);
   }
 
-  private stateFor(consistency: ConsistencyMode): DbState {
-    this.assertOpen();
+  private stateFor(consistency: ConsistencyMode, internal = false): DbState {
+    if (!internal) this.assertOpen();
     if (consistency === 'atLatest') return this.history.latest;
     if (consistency === 'atCheckpoint') return this.history.checkpointState;
     if (consistency !== null && typeof consistency === 'object' && 'atSeq' in consistency) {

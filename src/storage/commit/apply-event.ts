@@ -94,6 +94,7 @@ export function applyEmitEvent(ctx: ApplyContext, m: EmitEventMutation): void {
     );
   }
   writeRow(ctx, layout, pk, undefined, values);
+  (ctx.topics ??= new Set()).add(m.topic);
 }
 
 function checkText(what: string, value: unknown, max: number): asserts value is string {

@@ -26,6 +26,8 @@ export interface ApplyContext {
   seq: number;
   /** The commit time (epoch microseconds) recorded in the WAL frame and in emitted events. */
   timestampMicros: number;
+  /** Event topics emitted in this batch (for the `commits$` event), or `null` when none yet. */
+  topics: Set<string> | null;
   /** The commit's WAL payload being built (see effect-codec). */
   readonly out: ByteWriter;
   readonly config: AedbConfig;

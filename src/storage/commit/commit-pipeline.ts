@@ -26,6 +26,8 @@ import {
 } from './commit-request';
 import { describeTouched } from './touched-objects';
 
+const NO_TOPICS: readonly string[] = Object.freeze([]);
+
 /** WAL frame kind of a commit (its payload is a list of effects). */
 export const FRAME_KIND_COMMIT = 1;
 
@@ -38,6 +40,7 @@ interface Batch {
   readonly effects: Buffer;
   readonly offsets: number[];
   readonly touchedTrees: readonly string[];
+  readonly topics: readonly string[];
 }
 
 interface DurableWaiter {
@@ -331,6 +334,7 @@ export class CommitPipeline {
       state: working,
       seq: firstSeq,
       timestampMicros,
+      topics: null,
       out,
       config,
       allowSystem: false,
@@ -414,6 +418,7 @@ export class CommitPipeline {
       effects: out.buf.subarray(0, out.length),
       offsets,
       touchedTrees: working.lastPublishedTrees,
+      topics: ctx.topics === null ? NO_TOPICS : [...ctx.topics],
     };
     if (config.durabilityMode === 'full') {
       this.unsynced.push(batch);
@@ -510,6 +515,7 @@ export class CommitPipeline {
       commits: batch.commits.length,
       bytes: batch.offsets[batch.offsets.length - 1],
       touched: describeTouched(batch.state.catalog, batch.touchedTrees),
+      topics: batch.topics,
     });
   }
 
