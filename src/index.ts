@@ -6,13 +6,61 @@
  */
 export { AedbInstance } from './aedb-instance';
 export { StorageEngine } from './storage/storage-engine';
-export type { ConsistencyMode, HeadState, ReadOptions } from './storage/storage-engine';
+export type {
+  ActionCommitResult,
+  ActionEnvelopeRequest,
+  ConsistencyMode,
+  HeadState,
+  ReadOptions,
+} from './storage/storage-engine';
+export type {
+  CallerContext,
+  TransactionEnvelope,
+  WriteClass,
+} from './storage/commit/transaction-envelope';
+export type { ReadSet, ReadSetPoint, ReadSetRange } from './storage/commit/read-set';
+export type { PreflightPlan, PreflightResult } from './storage/commit/preflight';
+export { KvTransaction } from './storage/transactions/kv-transaction';
+export type {
+  KvTransactionOptions,
+  TransactionContext,
+  TransactionResult,
+} from './storage/transactions/kv-transaction';
+export { TypedValue } from './storage/transactions/typed-value';
+export type { TypedValueType } from './storage/transactions/typed-value';
+export type { CompareOp, ReadAssertion } from './storage/assertions/read-assertion';
+export type {
+  MissingPolicy,
+  NumericMutation,
+  OverflowPolicy,
+  UnderflowPolicy,
+  UnsignedAmount,
+} from './storage/numerics/numeric-mutation';
+export {
+  I64_MAX,
+  I64_MIN,
+  U256_MAX,
+  U64_MAX,
+  decodeI64,
+  decodeU256,
+  decodeU64,
+  encodeI64,
+  encodeU256,
+  encodeU64,
+} from './storage/numerics/numeric-codec';
+export { counterShardKey } from './storage/numerics/counter-read';
+export { describeAssertion } from './storage/assertions/describe-assertion';
+export type {
+  AssertionActual,
+  AssertionFailureDetails,
+} from './storage/assertions/evaluate-assertions';
 export { AedbConfigProfiles, DEFAULT_CONFIG, resolveConfig } from './storage/config';
 export type { AedbConfig, AedbConfigInput, DurabilityMode, RecoveryMode } from './storage/config';
 export type { CommitFinality, CommitOptions, CommitResult } from './storage/commit/commit-request';
 export type {
   DdlMutation,
   DeleteMutation,
+  DeleteWhereMutation,
   EmitEventMutation,
   InsertMutation,
   KvDelMutation,
@@ -20,9 +68,11 @@ export type {
   KvSetMutation,
   KvValue,
   Mutation,
+  PostflightCheckMutation,
   PrimaryKeyInput,
   TableTarget,
   UpdateFieldsMutation,
+  UpdateWhereMutation,
   UpsertMutation,
 } from './storage/mutation';
 export type {
@@ -99,3 +149,61 @@ export type {
   VerifyOptions,
   VerifyReport,
 } from './storage/verify/verify-database';
+// Reactive processors (src/processors).
+export { NonRetryableProcessorError } from './processors/non-retryable-processor-error';
+export {
+  DEFAULT_PROCESSOR_OPTIONS,
+  PROCESSOR_NAME_PATTERN,
+} from './processors/reactive-processor-options';
+export type {
+  ProcessorStartFrom,
+  ReactiveProcessorOptions,
+  ResolvedProcessorOptions,
+} from './processors/reactive-processor-options';
+export type {
+  ProcessorErrorPhase,
+  ProcessorHandler,
+  ProcessorHandlerContext,
+  ReactiveProcessorErrorEvent,
+} from './processors/processor-handler';
+export type {
+  CheckpointAckResult,
+  ProcessorCommitResult,
+  ReactiveProcessorCheckpoint,
+} from './processors/checkpoint-store';
+export type { ProcessorRegistration } from './processors/registry-store';
+export type { ReactiveProcessorInfo } from './processors/processor-runtime';
+export type {
+  ProcessorLastError,
+  ProcessorRunPhase,
+  ReactiveProcessorRuntimeStatus,
+} from './processors/runner-stats';
+export type {
+  ProcessorHealthState,
+  ReactiveProcessorHealth,
+  ReactiveProcessorLag,
+  ReactiveProcessorSloStatus,
+} from './processors/processor-health';
+export type {
+  DeadLetterFilter,
+  DeadLetterListOptions,
+  DeadLetterPage,
+  ReactiveProcessorDeadLetter,
+} from './processors/dead-letter-store';
+export type { DeadLetterReplayReport } from './processors/dead-letter-replay';
+export type { ProcessorPullResult } from './processors/processor-commit';
+export { ProcessorContext } from './processors/processor-context';
+export type {
+  EffectBatch,
+  EffectBatchResult,
+  EffectEvent,
+  KeyedStateEffect,
+} from './processors/effect-batch';
+export type {
+  KeyedStateIndexPage,
+  KeyedStateIndexQuery,
+  KeyedStateKey,
+  KeyedStateUpdateResult,
+  KeyedStateUpdater,
+} from './processors/keyed-state';
+export type { EventCompactionReport, EventRetentionPolicy } from './processors/event-retention';

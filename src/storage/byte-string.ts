@@ -5,6 +5,7 @@
  * ArrayBuffer), which matters with millions of entries.
  */
 
+import { ValidationError } from './errors';
 import { asLatin1Buffer } from './latin1-buffer';
 
 interface WellFormedString {
@@ -49,4 +50,31 @@ export function byteStringToBytes(s: string): Buffer {
 export function byteStringToUtf8(s: string): string {
   if (isAscii(s)) return s;
   return byteStringToBytes(s).toString('utf8');
+}
+
+/** Convert a KV key to its byte string; validated like writes (non-empty unless a bound). */
+export function keyToByteString(key: unknown, allowEmpty = false): string {
+  let s: string;
+  if (typeof key === 'string') {
+    if (!isWellFormed(key)) {
+      throw new ValidationError(
+        'kv key: string keys must be well-formed UTF-16 (lone surrogate found)',
+      );
+    }
+    s = utf8ToByteString(key);
+  } else if (key instanceof Uint8Array) s = bytesToByteString(key);
+  else
+    throw new ValidationError(
+      `kv key: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
+    );
+  if (s.length === 0 && !allowEmpty) throw new ValidationError('kv key: must not be empty');
+  return s;
+}
+
+/** The smallest byte string greater than every string starting with `prefix` (undefined: none). */
+export function prefixEnd(prefix: string): string | undefined {
+  let i = prefix.length - 1;
+  while (i >= 0 && prefix.charCodeAt(i) === 0xff) i--;
+  if (i < 0) return undefined;
+  return prefix.slice(0, i) + String.fromCharCode(prefix.charCodeAt(i) + 1);
 }

@@ -49,6 +49,10 @@ export interface AedbConfig {
   maxRowBytes: number;
   /** Max size of an event's JSON payload in bytes (UTF-8). Default 64 KiB. */
   maxEventPayloadBytes: number;
+  /** Idempotency records stay valid for this many commits. Default 100,000. */
+  idempotencyWindowCommits: number;
+  /** ...and for this many seconds (a record must be inside both windows). Default 300. */
+  idempotencyWindowSeconds: number;
   /** Recent group-commit batches kept for `atSeq` reads. Default 128. */
   snapshotRetention: number;
   /** Checkpoint after this many WAL bytes since the last one. Default 64 MiB; 0 disables. */
@@ -89,6 +93,8 @@ export const DEFAULT_CONFIG: Readonly<AedbConfig> = Object.freeze({
   maxKvValueBytes: MiB,
   maxRowBytes: MiB,
   maxEventPayloadBytes: 64 * 1024,
+  idempotencyWindowCommits: 100_000,
+  idempotencyWindowSeconds: 300,
   snapshotRetention: 128,
   checkpointWalBytes: 64 * MiB,
   checkpointCommits: 1_000_000,
@@ -150,6 +156,8 @@ const NUMERIC_BOUNDS: Record<NumericKey, [number, number]> = {
   maxKvValueBytes: [1, 64 * MiB],
   maxRowBytes: [64, 64 * MiB],
   maxEventPayloadBytes: [64, 16 * MiB],
+  idempotencyWindowCommits: [1, Number.MAX_SAFE_INTEGER],
+  idempotencyWindowSeconds: [1, 365 * 24 * 3600],
   snapshotRetention: [1, 1_000_000],
   checkpointWalBytes: [0, Number.MAX_SAFE_INTEGER],
   checkpointCommits: [0, Number.MAX_SAFE_INTEGER],

@@ -1,4 +1,7 @@
+import type { ReadAssertion } from './assertions/read-assertion';
 import type { DdlOperation } from './catalog/ddl-operation';
+import { NUMERIC_MUTATION_TYPES, type NumericMutation } from './numerics/numeric-mutation';
+import type { Expr } from './query/expr';
 import type { Row } from './schema';
 
 /** A KV key: bytes, or a string that is stored as its UTF-8 bytes. */
@@ -91,6 +94,34 @@ export interface EmitEventMutation {
   readonly payloadJson: string;
 }
 
+/**
+ * Check assertions on the transaction-local state after the mutations before it in the same
+ * commit; a failure rolls the whole commit back with `ASSERTION_FAILED`. Use it when the
+ * invariant is about the value after an atomic update ("balance stays above the reserve").
+ */
+export interface PostflightCheckMutation {
+  readonly type: 'postflightCheck';
+  readonly assertions: readonly ReadAssertion[];
+}
+
+/**
+ * Update the rows matching `where`: set the columns in `set` (not primary-key columns).
+ * At most `limit` rows (default: all), in primary-key order.
+ */
+export interface UpdateWhereMutation extends TableTarget {
+  readonly type: 'updateWhere';
+  readonly where: Expr;
+  readonly set: Row;
+  readonly limit?: number;
+}
+
+/** Delete the rows matching `where`, at most `limit` (default: all), in primary-key order. */
+export interface DeleteWhereMutation extends TableTarget {
+  readonly type: 'deleteWhere';
+  readonly where: Expr;
+  readonly limit?: number;
+}
+
 /** A schema change (see {@link DdlOperation}). */
 export interface DdlMutation {
   readonly type: 'ddl';
@@ -116,6 +147,10 @@ export type Mutation =
   | KvSetMutation
   | KvDelMutation
   | EmitEventMutation
+  | PostflightCheckMutation
+  | UpdateWhereMutation
+  | DeleteWhereMutation
+  | NumericMutation
   | DdlMutation;
 
 /** Every mutation `type`. */
@@ -127,5 +162,9 @@ export const MUTATION_TYPES: readonly Mutation['type'][] = Object.freeze([
   'kvSet',
   'kvDel',
   'emitEvent',
+  'postflightCheck',
+  'updateWhere',
+  'deleteWhere',
+  ...NUMERIC_MUTATION_TYPES,
   'ddl',
 ]);

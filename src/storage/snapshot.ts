@@ -1,4 +1,4 @@
-import { byteStringToBytes, bytesToByteString, utf8ToByteString } from './byte-string';
+import { byteStringToBytes, keyToByteString, prefixEnd } from './byte-string';
 import { tableLayout } from './commit/table-layout';
 import { ValidationError } from './errors';
 import {
@@ -10,7 +10,13 @@ import {
 } from './events/event-stream';
 import type { KvKey } from './mutation';
 import { validateName, SYSTEM_PROJECT } from './names';
-import { executeQuery, type QueryResult } from './query/query-executor';
+import {
+  executeQuery,
+  executeQueryCapturing,
+  type QueryRead,
+  type QueryResult,
+  type QuerySource,
+} from './query/query-executor';
 import type { Query } from './query/query';
 import type { TableSchema } from './schema';
 import type { DbState } from './state/db-state';
@@ -113,6 +119,22 @@ export class Snapshot {
 
   /** Run a query against one scope's tables. */
   query(projectId: string, scopeId: string, query: Query): QueryResult {
+    const source = this.querySource(projectId, scopeId, query);
+    return executeQuery(source, query);
+  }
+
+  /** Run a query and also return the key ranges it read (for optimistic read sets). @internal */
+  queryCapturing(
+    projectId: string,
+    scopeId: string,
+    query: Query,
+  ): { result: QueryResult; reads: readonly QueryRead[]; table: TableSchema } {
+    const source = this.querySource(projectId, scopeId, query);
+    const { reads, ...result } = executeQueryCapturing(source, query);
+    return { result, reads, table: source.table };
+  }
+
+  private querySource(projectId: string, scopeId: string, query: Query): QuerySource {
     this.checkProject(projectId);
     validateName('scope', scopeId);
     const scope = this.state.catalog.requireScope(projectId, scopeId);
@@ -125,10 +147,12 @@ export class Snapshot {
     const indexes = new Map<string, OrderedMapView>();
     for (const index of layout.indexes)
       indexes.set(index.schema.name, this.state.tree(index.treeId));
-    return executeQuery(
-      { table, rows: this.state.tree(layout.rowsTreeId), indexes, snapshotSeq: this.state.seq },
-      query,
-    );
+    return {
+      table,
+      rows: this.state.tree(layout.rowsTreeId),
+      indexes,
+      snapshotSeq: this.state.seq,
+    };
   }
 
   /**
@@ -259,27 +283,6 @@ export class Snapshot {
       snapshotSeq: this.state.seq,
     };
   }
-}
-
-/** Convert a KV key to its byte string; validated like writes (non-empty unless a bound). */
-export function keyToByteString(key: unknown, allowEmpty = false): string {
-  let s: string;
-  if (typeof key === 'string') s = utf8ToByteString(key);
-  else if (key instanceof Uint8Array) s = bytesToByteString(key);
-  else
-    throw new ValidationError(
-      `kv key: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
-    );
-  if (s.length === 0 && !allowEmpty) throw new ValidationError('kv key: must not be empty');
-  return s;
-}
-
-/** The smallest byte string greater than every string starting with `prefix` (undefined: none). */
-function prefixEnd(prefix: string): string | undefined {
-  let i = prefix.length - 1;
-  while (i >= 0 && prefix.charCodeAt(i) === 0xff) i--;
-  if (i < 0) return undefined;
-  return prefix.slice(0, i) + String.fromCharCode(prefix.charCodeAt(i) + 1);
 }
 
 function encodeCursor(key: string): string {

@@ -22,8 +22,21 @@ import type { QueryResult } from './query/query-executor';
 import { Checkpointer } from './recovery/checkpointer';
 import { dataPaths, recover, type Recovered } from './recovery/recover';
 import type { RecoveryReport } from './recovery/recovery-report';
+import { planMutations, preflightResult, readsToRanges } from './commit/preflight';
+import type { PreflightPlan, PreflightResult } from './commit/preflight';
+import type { ReadSet } from './commit/read-set';
+import { tableLayout } from './commit/table-layout';
+import {
+  normalizeEnvelope,
+  type NormalizedEnvelope,
+  type TransactionEnvelope,
+} from './commit/transaction-envelope';
+import { counterRead } from './numerics/counter-read';
+import { KvTransaction, type KvTransactionOptions } from './transactions/kv-transaction';
+import { StripeLocks } from './transactions/stripe-locks';
+import type { Expr } from './query/expr';
 import type { EventQuery, EventQueryResult, EventStreamPage } from './events/event-stream';
-import type { TableSchema } from './schema';
+import type { Row, TableSchema } from './schema';
 import {
   Snapshot,
   type KvEntry,
@@ -55,6 +68,19 @@ export interface EngineCore {
   readonly config: AedbConfig;
   readonly lock: DirLock;
   readonly recovered: Recovered;
+}
+
+/** An envelope plus its finality, for `commitActionEnvelope`. */
+export interface ActionEnvelopeRequest extends TransactionEnvelope {
+  readonly finality?: CommitFinality;
+}
+
+/** What `commitActionEnvelope` returns. */
+export interface ActionCommitResult {
+  readonly commitSeq: number;
+  readonly durableHeadSeq: number;
+  /** `'duplicate'`: an idempotent retry; nothing applied and `commitSeq` is the original's. */
+  readonly outcome: 'applied' | 'duplicate';
 }
 
 /** The visible and durable heads. */
@@ -92,6 +118,8 @@ export class StorageEngine {
 
   private readonly pipeline: CommitPipeline;
   private readonly checkpointer: Checkpointer;
+  /** Key locks of `transaction()`. @internal */
+  readonly stripeLocks = new StripeLocks();
   /** The data directory (absolute). */
   readonly dir: string;
   /** The resolved, frozen configuration. */
@@ -283,6 +311,210 @@ export class StorageEngine {
     return this.submit(
       [{ type: 'emitEvent', projectId, scopeId, topic, eventKey, payloadJson }],
       options,
+    );
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /**
+   * Commit a transaction envelope: its read set is validated against `baseSeq`, its assertions
+   * are checked, then its mutations apply — all on the exact state the commit applies to, or
+   * nothing applies (`CONFLICT`, `ASSERTION_FAILED`, or the mutation's error).
+   */
+  commitEnvelope(
+    envelope: TransactionEnvelope,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    const closed = this.ensureOpen();
+    if (closed !== undefined) return closed;
+    let normalized: ReturnType<typeof normalizeEnvelope>;
+    try {
+      normalized = normalizeEnvelope(envelope);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.submit(normalized.mutations, options, normalized.envelope);
+  }
+
+  /**
+   * Commit an envelope and say whether it applied or was an idempotent duplicate (then
+   * `commitSeq` is the original commit's and nothing applied).
+   */
+  async commitActionEnvelope(request: ActionEnvelopeRequest): Promise<ActionCommitResult> {
+    const result = await this.commitEnvelope(request, { finality: request.finality });
+    return {
+      commitSeq: result.commitSeq,
+      durableHeadSeq: result.durableHeadSeq,
+      outcome: result.idempotency ?? 'applied',
+    };
+  }
+
+  /**
+   * Run a query and return, with its result, the read set that protects it: commit an envelope
+   * with this read set and `baseSeq`, and the commit fails with `CONFLICT` if anything the query
+   * read (including rows it would now find) changed meanwhile.
+   */
+  queryCapturingReadSet(
+    projectId: string,
+    scopeId: string,
+    query: Query,
+    options: ReadOptions = {},
+  ): Promise<{ result: QueryResult; readSet: ReadSet; baseSeq: number }> {
+    return this.read(() => {
+      const snap = this.snapshot(readConsistency(options));
+      const { result, reads, table } = snap.queryCapturing(projectId, scopeId, query);
+      return {
+        result,
+        readSet: { ranges: readsToRanges(tableLayout(table), reads) },
+        baseSeq: snap.seq,
+      };
+    });
+  }
+
+  /** Whether `mutation` would apply now (advisory: the state may change before a commit). */
+  preflight(mutation: Mutation): Promise<PreflightResult> {
+    return this.read(() => {
+      const { plan, error } = planMutations(this.stateFor('atLatest'), [mutation], this.config);
+      return preflightResult(plan, error);
+    });
+  }
+
+  /** The full advisory plan of `mutations`: validity, read set, base seq, affected rows, errors. */
+  preflightPlan(mutations: Mutation | readonly Mutation[]): Promise<PreflightPlan> {
+    return this.read(
+      () =>
+        planMutations(
+          this.stateFor('atLatest'),
+          Array.isArray(mutations) ? mutations : [mutations as Mutation],
+          this.config,
+        ).plan,
+    );
+  }
+
+  /**
+   * Commit `mutation` with the read set of its preflight: if what it read changed before it
+   * applies, it fails with `CONFLICT` instead of overwriting.
+   */
+  commitWithPreflight(mutation: Mutation, options: CommitOptions = {}): Promise<CommitResult> {
+    const closed = this.ensureOpen();
+    if (closed !== undefined) return closed;
+    const { plan, error } = planMutations(this.stateFor('atLatest'), [mutation], this.config);
+    if (!plan.valid)
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return this.commitEnvelope(
+      { readSet: plan.readSet, baseSeq: plan.baseSeq, writeIntent: plan.writeIntent },
+      options,
+    );
+  }
+
+  /** Set columns on the rows matching `where` (at most `limit`), atomically. */
+  updateWhere(
+    projectId: string,
+    scopeId: string,
+    tableName: string,
+    where: Expr,
+    set: Row,
+    options: CommitOptions & { readonly limit?: number } = {},
+  ): Promise<CommitResult> {
+    return this.submit(
+      [{ type: 'updateWhere', projectId, scopeId, tableName, where, set, limit: options.limit }],
+      options,
+    );
+  }
+
+  /** Delete the rows matching `where` (at most `limit`), atomically. */
+  deleteWhere(
+    projectId: string,
+    scopeId: string,
+    tableName: string,
+    where: Expr,
+    options: CommitOptions & { readonly limit?: number } = {},
+  ): Promise<CommitResult> {
+    return this.submit(
+      [{ type: 'deleteWhere', projectId, scopeId, tableName, where, limit: options.limit }],
+      options,
+    );
+  }
+
+  /**
+   * Upsert `row` only if the row with its primary key is still at `expectedVersion` (0: it must
+   * not exist); otherwise `CONFLICT` and nothing changes.
+   */
+  compareAndSwap(
+    projectId: string,
+    scopeId: string,
+    tableName: string,
+    row: Row,
+    expectedVersion: number,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    const closed = this.ensureOpen();
+    if (closed !== undefined) return closed;
+    let primaryKey: Record<string, unknown>;
+    try {
+      const table = this.stateFor('atLatest').catalog.requireTable(projectId, scopeId, tableName);
+      primaryKey = Object.fromEntries(table.primaryKey.map((c) => [c, (row as Row | null)?.[c]]));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.commitEnvelope(
+      {
+        readSet: {
+          points: [
+            { type: 'row', projectId, scopeId, tableName, primaryKey, version: expectedVersion },
+          ],
+        },
+        writeIntent: { mutations: [{ type: 'upsert', projectId, scopeId, tableName, row }] },
+      },
+      options,
+    );
+  }
+
+  /**
+   * Set a KV entry only if it is still at `expectedVersion` (0: it must not exist); otherwise
+   * `CONFLICT` and nothing changes.
+   */
+  kvCompareAndSwap(
+    projectId: string,
+    scopeId: string,
+    key: KvKey,
+    value: KvValue,
+    expectedVersion: number,
+    options: CommitOptions = {},
+  ): Promise<CommitResult> {
+    return this.commitEnvelope(
+      {
+        readSet: { points: [{ type: 'kv', projectId, scopeId, key, version: expectedVersion }] },
+        writeIntent: { mutations: [{ type: 'kvSet', projectId, scopeId, key, value }] },
+      },
+      options,
+    );
+  }
+
+  /**
+   * An azoth-style transaction over one scope's KV space with typed values: requirements are
+   * checked and `execute` runs under per-key stripe locks, and the writes and logged events
+   * commit atomically in one envelope (see {@link KvTransaction}).
+   */
+  transaction(
+    projectId: string,
+    scopeId: string,
+    options: KvTransactionOptions = {},
+  ): KvTransaction {
+    this.assertOpen();
+    return new KvTransaction(this, projectId, scopeId, options);
+  }
+
+  /** The total of a sharded counter written with `counterAdd` (missing shards count as 0). */
+  counterRead(
+    projectId: string,
+    scopeId: string,
+    key: KvKey,
+    shardCount: number,
+    options: ReadOptions = {},
+  ): Promise<bigint> {
+    return this.read(() =>
+      counterRead(this.stateFor(readConsistency(options)), projectId, scopeId, key, shardCount),
     );
   }
 
@@ -530,7 +762,11 @@ export class StorageEngine {
     }
   }
 
-  private submit(mutations: readonly Mutation[], options: CommitOptions): Promise<CommitResult> {
+  private submit(
+    mutations: readonly Mutation[],
+    options: CommitOptions,
+    envelope?: NormalizedEnvelope,
+  ): Promise<CommitResult> {
     const closed = this.ensureOpen();
     if (closed !== undefined) return closed;
     const finality = options?.finality ?? 'durable';
@@ -554,7 +790,7 @@ export class StorageEngine {
         );
       }
     }
-    return this.pipeline.submit(mutations, finality, false);
+    return this.pipeline.submit(mutations, finality, false, envelope);
   }
 
   /**
@@ -601,7 +837,24 @@ export class StorageEngine {
   }
 
   private assertOpen(): void {
-    if (this.isClosed || this.closing !== null) throw new ClosedError('the database is closed');
+    if (this.refusesCalls()) throw new ClosedError('the database is closed');
+  }
+
+  /** Closed, or closing and the caller is not one that `beforeClose` is draining. */
+  private refusesCalls(): boolean {
+    return (
+      this.isClosed ||
+      (this.closing !== null && (this.shuttingDown || !this.admitsCallWhileClosing()))
+    );
+  }
+
+  /**
+   * Whether a call made now may still run while `close()` is in `beforeClose` (every other
+   * call is refused with CLOSED as soon as `close()` starts). `AedbInstance` admits the calls
+   * of the processor handlers it lets finish there.
+   */
+  protected admitsCallWhileClosing(): boolean {
+    return false;
   }
 
   /** Run a synchronous read as a Promise: a thrown error becomes a rejection. */
@@ -614,7 +867,7 @@ export class StorageEngine {
   }
 
   private ensureOpen(): Promise<never> | undefined {
-    if (this.isClosed || this.closing !== null) {
+    if (this.refusesCalls()) {
       return Promise.reject(new ClosedError('the database is closed'));
     }
     return undefined;

@@ -23,8 +23,9 @@ export interface OrderedMapView {
   readonly lastModifiedSeq: number;
 
   /**
-   * Whether any key in `lo <= key < hi` may have been put or deleted after `seq`.
-   * Conservative at leaf granularity: `false` is exact, `true` may be a neighbour's change.
+   * Whether any key in `lo <= key < hi` may have been put or deleted after `seq`. Exact for
+   * puts; conservative for deletes (a delete after `seq` in a leaf marks its neighbours too):
+   * `false` is always exact, `true` may be a neighbour's deletion.
    * Optimistic range read sets use it.
    */
   rangeModifiedAfter(lo: string | undefined, hi: string | undefined, seq: number): boolean;

@@ -224,7 +224,10 @@ export class PersistentBTree implements OrderedMapView {
     else visitForward(this.root, lo, hi, fn);
   }
 
-  /** Whether any key in `lo <= key < hi` may have been put or deleted after `seq`. */
+  /**
+   * Whether any key in `lo <= key < hi` may have been put or deleted after `seq`. Exact for
+   * puts; a delete after `seq` makes its whole leaf (up to 64 neighbouring keys) count as changed.
+   */
   rangeModifiedAfter(lo: string | undefined, hi: string | undefined, seq: number): boolean {
     if (this.root.modSeq <= seq) return false;
     return modifiedAfter(this.root, lo, hi, seq);
@@ -311,6 +314,12 @@ class Leaf implements LeafView {
     public seqs: number[],
     public edit: number,
     public modSeq: number,
+    /**
+     * The last seq that deleted an entry of this leaf (or moved entries in or out of it while
+     * rebalancing after a delete). Puts are visible through the entries' own seqs; deletions
+     * leave nothing behind, so they are tracked here (see `rangeModifiedAfter`).
+     */
+    public delSeq = 0,
   ) {}
 
   get total(): number {
@@ -318,7 +327,14 @@ class Leaf implements LeafView {
   }
 
   copy(edit: number): Leaf {
-    return new Leaf(this.keys.slice(), this.values.slice(), this.seqs.slice(), edit, this.modSeq);
+    return new Leaf(
+      this.keys.slice(),
+      this.values.slice(),
+      this.seqs.slice(),
+      edit,
+      this.modSeq,
+      this.delSeq,
+    );
   }
 }
 
@@ -424,6 +440,7 @@ function insert(
       node.seqs.splice(at),
       node.edit,
       node.modSeq,
+      node.delSeq,
     );
     return right;
   }
@@ -449,6 +466,7 @@ function insert(
 function remove(tree: PersistentBTree, node: Node, key: string, seq: number): void {
   if (seq > node.modSeq) node.modSeq = seq;
   if (node instanceof Leaf) {
+    if (seq > node.delSeq) node.delSeq = seq;
     const i = indexOf(node.keys, key);
     node.keys.splice(i, 1);
     node.values.splice(i, 1);
@@ -475,6 +493,10 @@ function rebalance(tree: PersistentBTree, parent: Branch, ci: number, seq: numbe
   if (seq > right.modSeq) right.modSeq = seq;
   const combined = left.keys.length + right.keys.length;
   if (left instanceof Leaf && right instanceof Leaf) {
+    // Entries move between the two leaves: either may now cover the deleted key's position.
+    const delSeq = Math.max(left.delSeq, right.delSeq, seq);
+    left.delSeq = delSeq;
+    right.delSeq = delSeq;
     if (combined <= MAX) {
       left.keys.push(...right.keys);
       left.values.push(...right.values);
@@ -584,7 +606,17 @@ function modifiedAfter(
   seq: number,
 ): boolean {
   if (node.modSeq <= seq) return false;
-  if (node instanceof Leaf) return true;
+  if (node instanceof Leaf) {
+    // A delete somewhere in the leaf after `seq` cannot be placed: be conservative. Otherwise
+    // only puts happened, and each put left its seq on its entry: check the range exactly.
+    if (node.delSeq > seq) return true;
+    const keys = node.keys;
+    for (let i = lo === undefined ? 0 : lowerBound(keys, lo); i < keys.length; i++) {
+      if (hi !== undefined && keys[i] >= hi) return false;
+      if (node.seqs[i] > seq) return true;
+    }
+    return false;
+  }
   const start = lo === undefined ? 0 : childIndex(node.keys, lo);
   const end = hi === undefined ? node.children.length - 1 : childIndex(node.keys, hi);
   for (let c = start; c <= end; c++) {

@@ -1,15 +1,17 @@
-import { bytesToByteString, isWellFormed, utf8ToByteString } from '../byte-string';
 import { kvTreeId } from '../catalog/catalog';
-import type { AedbConfig } from '../config';
 import { ValidationError } from '../errors';
 import { SYSTEM_PROJECT, validateName, validateUserProject } from '../names';
-import type { Mutation } from '../mutation';
+import { MUTATION_TYPES, type Mutation } from '../mutation';
 import type { Value } from '../schema';
 import { SYSTEM_SCOPE, isSystemTableName } from '../system/system-tables';
 import { normalizeRow } from '../values/normalize-value';
 import { decodeRowValues } from '../values/row-codec';
+import { evaluateAssertions } from '../assertions/evaluate-assertions';
+import { applyNumericMutation } from '../numerics/apply-numeric';
 import { applyEmitEvent, ensureSystemTable } from './apply-event';
+import { applyDeleteWhere, applyUpdateWhere } from './apply-predicate-write';
 import { applyDdl, del, put, writeRow, type ApplyContext } from './apply-primitives';
+import { kvKeyToByteString, kvValueToByteString } from './kv-input';
 import {
   duplicateRow,
   encodePrimaryKeyInput,
@@ -90,12 +92,43 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
     case 'emitEvent':
       applyEmitEvent(ctx, m);
       return;
+    case 'updateWhere':
+      applyUpdateWhere(ctx, targetTable(ctx, m), m);
+      return;
+    case 'deleteWhere':
+      applyDeleteWhere(ctx, targetTable(ctx, m), m);
+      return;
+    case 'postflightCheck':
+      if (!Array.isArray(m.assertions)) {
+        throw new ValidationError('postflightCheck: assertions must be an array');
+      }
+      evaluateAssertions(ctx.state, m.assertions, {
+        snapshotSeq: ctx.seq - 1,
+        allowSystem: ctx.allowSystem,
+      });
+      return;
+    case 'kvAddU64Ex':
+    case 'kvSubU64Ex':
+    case 'kvMaxU64':
+    case 'kvMinU64':
+    case 'kvAddI64Bounded':
+    case 'kvAddU256Ex':
+    case 'kvSubU256Ex':
+    case 'kvMaxU256':
+    case 'kvMinU256':
+    case 'kvMutateU64':
+    case 'kvMutateU256':
+    case 'counterAdd':
+    case 'tableIncU256':
+    case 'tableDecU256':
+      applyNumericMutation(ctx, m);
+      return;
     case 'ddl':
       applyDdl(ctx, m.op);
       return;
     default:
       throw new ValidationError(
-        `mutation: unknown type ${JSON.stringify((m as { type?: unknown }).type)}; expected insert, upsert, updateFields, delete, kvSet, kvDel or ddl`,
+        `mutation: unknown type ${JSON.stringify((m as { type?: unknown }).type)}; expected one of ${MUTATION_TYPES.join(', ')}`,
       );
   }
 }
@@ -127,83 +160,4 @@ function targetKv(ctx: ApplyContext, m: { projectId: string; scopeId: string }):
 function checkProject(ctx: ApplyContext, projectId: string): void {
   if (ctx.allowSystem && projectId === SYSTEM_PROJECT) return;
   validateUserProject(projectId);
-}
-
-/** Where a KV mutation applies, for error messages. */
-interface KvTarget {
-  readonly projectId: string;
-  readonly scopeId: string;
-}
-
-/** Validate a KV key and convert it to a byte string. */
-export function kvKeyToByteString(config: AedbConfig, key: unknown, at: KvTarget): string {
-  let s: string;
-  if (typeof key === 'string') {
-    if (!isWellFormed(key)) {
-      throw new ValidationError(
-        `kv key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: string keys must be well-formed UTF-16 (lone surrogate found)`,
-        { ...at },
-      );
-    }
-    s = utf8ToByteString(key);
-  } else if (key instanceof Uint8Array) {
-    s = bytesToByteString(key);
-  } else {
-    throw new ValidationError(
-      `kv key in ${at.projectId}.${at.scopeId}: expected a string or Uint8Array, got ${key === null ? 'null' : typeof key}`,
-      { ...at },
-    );
-  }
-  if (s.length === 0 || s.length > config.maxKvKeyBytes) {
-    throw new ValidationError(
-      `kv key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: expected 1-${config.maxKvKeyBytes} bytes, got ${s.length}`,
-      { ...at, keyBytes: s.length },
-    );
-  }
-  return s;
-}
-
-/** Validate a KV value and convert it to a byte string (`key` is the converted key). */
-export function kvValueToByteString(
-  config: AedbConfig,
-  value: unknown,
-  at: KvTarget,
-  key: string,
-): string {
-  let s: string;
-  if (value instanceof Uint8Array) s = bytesToByteString(value);
-  else if (typeof value === 'string') {
-    if (!isWellFormed(value)) {
-      throw new ValidationError(
-        `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: strings must be well-formed UTF-16 (lone surrogate found)`,
-        { ...at },
-      );
-    }
-    s = utf8ToByteString(value);
-  } else {
-    throw new ValidationError(
-      `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: expected a Uint8Array or string, got ${value === null ? 'null' : typeof value}`,
-      { ...at },
-    );
-  }
-  if (s.length > config.maxKvValueBytes) {
-    throw new ValidationError(
-      `kv value of key ${describeKey(key)} in ${at.projectId}.${at.scopeId}: ${s.length} bytes is above maxKvValueBytes (${config.maxKvValueBytes})`,
-      { ...at, valueBytes: s.length },
-    );
-  }
-  return s;
-}
-
-/** A short printable form of a key for messages (JSON for text, hex for bytes; truncated). */
-function describeKey(key: unknown): string {
-  if (typeof key === 'string') {
-    const printable = /^[\x20-\x7e]*$/.test(key);
-    if (printable) return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key);
-    return `0x${Buffer.from(key, 'latin1').subarray(0, 32).toString('hex')}${key.length > 32 ? '...' : ''}`;
-  }
-  if (key instanceof Uint8Array) {
-    return `0x${Buffer.from(key.buffer, key.byteOffset, Math.min(32, key.byteLength)).toString('hex')}${key.byteLength > 32 ? '...' : ''}`;
-  }
-  return String(key);
 }

@@ -17,7 +17,11 @@ import type { DbState } from '../state/db-state';
 import type { SnapshotHistory } from '../state/snapshot-history';
 import type { WorkingState } from '../state/working-state';
 import type { WalWriter } from '../wal/wal-writer';
+import { evaluateAssertions } from '../assertions/evaluate-assertions';
 import { applyMutation, type ApplyContext } from './apply-mutation';
+import { lookupIdempotency, recordIdempotency } from './idempotency';
+import { validateReadSet } from './read-set';
+import type { NormalizedEnvelope } from './transaction-envelope';
 import {
   estimateBytes,
   type CommitFinality,
@@ -30,6 +34,8 @@ const NO_TOPICS: readonly string[] = Object.freeze([]);
 
 /** WAL frame kind of a commit (its payload is a list of effects). */
 export const FRAME_KIND_COMMIT = 1;
+/** WAL frame kind of a volatile commit: no payload; it only keeps commit seqs contiguous. */
+export const FRAME_KIND_VOLATILE = 2;
 
 /** A group-commit batch between apply and acknowledgement. */
 interface Batch {
@@ -114,6 +120,7 @@ export class CommitPipeline {
   private pendingCount = 0;
   private pendingBytes = 0;
   private effectsSizeHint = 4096;
+  private readonly idempotencyWindow: { readonly commits: number; readonly seconds: number };
   private failure: AedbError | null = null;
   private closed = false;
 
@@ -130,6 +137,10 @@ export class CommitPipeline {
     this.syncedSeq = deps.recoveredSeq;
     this.durableSeq = deps.recoveredSeq;
     this.syncedChain = deps.wal.chainHead;
+    this.idempotencyWindow = {
+      commits: deps.config.idempotencyWindowCommits,
+      seconds: deps.config.idempotencyWindowSeconds,
+    };
   }
 
   /** The state readers see. */
@@ -173,6 +184,7 @@ export class CommitPipeline {
     mutations: readonly Mutation[],
     finality: CommitFinality,
     allowSystem: boolean,
+    envelope?: NormalizedEnvelope,
   ): Promise<CommitResult> {
     const refusal = this.refusal();
     if (refusal !== null) {
@@ -199,6 +211,8 @@ export class CommitPipeline {
         mutations,
         finality,
         allowSystem,
+        envelope,
+        ackOnSync: false,
         bytes,
         submittedAt: performance.now(),
         resolve,
@@ -328,6 +342,7 @@ export class CommitPipeline {
     const out = new ByteWriter(this.effectsSizeHint);
     const offsets = [0];
     const commits: CommitRequest[] = [];
+    const duplicates: { req: CommitRequest; seq: number }[] = [];
     const firstSeq = this.nextSeq;
     const timestampMicros = Date.now() * 1000;
     const ctx: ApplyContext = {
@@ -339,31 +354,25 @@ export class CommitPipeline {
       config,
       allowSystem: false,
     };
+    let economic = false;
     while (
       this.head < this.queue.length &&
       commits.length < config.maxBatchCommits &&
       out.length < config.maxBatchBytes
     ) {
       const req = this.queue[this.head] as CommitRequest;
+      const writeClass = req.envelope?.writeClass ?? 'standard';
+      // An economic commit is alone in its batch: it ends a batch it cannot start.
+      if (writeClass === 'economic' && commits.length > 0) break;
       this.queue[this.head++] = undefined;
       const start = out.length;
       const seq = this.nextSeq;
+      ctx.seq = seq;
+      ctx.allowSystem = req.allowSystem;
       working.begin();
+      let duplicateOf = 0;
       try {
-        const mutations = req.mutations;
-        if (mutations.length > config.maxMutationsPerCommit) {
-          throw new ValidationError(
-            `commit has ${mutations.length} mutations, above maxMutationsPerCommit (${config.maxMutationsPerCommit})`,
-          );
-        }
-        ctx.seq = seq;
-        ctx.allowSystem = req.allowSystem;
-        for (let i = 0; i < mutations.length; i++) applyMutation(ctx, mutations[i]);
-        if (out.length - start > config.maxTransactionBytes) {
-          throw new ValidationError(
-            `commit encodes to ${out.length - start} bytes, above maxTransactionBytes (${config.maxTransactionBytes})`,
-          );
-        }
+        duplicateOf = this.applyRequest(req, ctx);
       } catch (err) {
         try {
           working.rollback();
@@ -376,23 +385,111 @@ export class CommitPipeline {
         this.settleRejected(req, err);
         continue;
       }
+      if (duplicateOf > 0) {
+        working.commitTx(); // a duplicate applied nothing
+        duplicates.push({ req, seq: duplicateOf });
+        continue;
+      }
       working.commitTx();
       req.seq = seq;
       this.nextSeq = seq + 1;
       commits.push(req);
       offsets.push(out.length);
       try {
-        const sink = wal.beginFrame(seq, timestampMicros, FRAME_KIND_COMMIT);
-        const at = sink.reserve(out.length - start);
-        out.buf.copy(sink.buffer, at, start, out.length);
+        if (writeClass === 'volatile') {
+          // Effects stay in memory (and in `out` for atSeq reads); the marker keeps seqs contiguous.
+          wal.beginFrame(seq, timestampMicros, FRAME_KIND_VOLATILE);
+        } else {
+          const sink = wal.beginFrame(seq, timestampMicros, FRAME_KIND_COMMIT);
+          const at = sink.reserve(out.length - start);
+          out.buf.copy(sink.buffer, at, start, out.length);
+        }
         wal.endFrame();
       } catch (err) {
         this.failStop(err, commits);
         return;
       }
+      if (writeClass === 'economic') {
+        economic = true;
+        break;
+      }
     }
     this.compactQueue();
-    if (commits.length === 0) return;
+    if (commits.length > 0) this.finishBatch(commits, firstSeq, out, offsets, ctx, economic);
+    // After the batch: a duplicate in it may refer to a commit of this very batch.
+    for (const d of duplicates) this.settleDuplicate(d.req, d.seq);
+  }
+
+  /**
+   * Checks and mutations of one request against the transaction-local state.
+   * @returns the original commit seq when the request is an idempotent duplicate, else 0.
+   */
+  private applyRequest(req: CommitRequest, ctx: ApplyContext): number {
+    const { config, working } = this;
+    const mutations = req.mutations;
+    if (mutations.length > config.maxMutationsPerCommit) {
+      throw new ValidationError(
+        `commit has ${mutations.length} mutations, above maxMutationsPerCommit (${config.maxMutationsPerCommit})`,
+      );
+    }
+    const env = req.envelope;
+    if (env !== undefined) {
+      if (env.idempotency !== undefined) {
+        const record = lookupIdempotency(
+          working,
+          env.idempotency.scopedKey,
+          ctx.seq - 1,
+          ctx.timestampMicros,
+          this.idempotencyWindow,
+        );
+        if (record !== undefined) {
+          if (record.fingerprint !== env.idempotency.fingerprint) {
+            throw new ValidationError(
+              `idempotency key was already used for a different request (applied at seq ${record.commitSeq}); use a new key for a new request`,
+              { commitSeq: record.commitSeq },
+            );
+          }
+          return record.commitSeq;
+        }
+      }
+      if (env.readSet !== undefined) {
+        validateReadSet(working, env.readSet, env.baseSeq, req.allowSystem);
+      }
+      if (env.assertions.length > 0) {
+        evaluateAssertions(working, env.assertions, {
+          snapshotSeq: ctx.seq - 1,
+          allowSystem: req.allowSystem,
+        });
+      }
+    }
+    const start = ctx.out.length;
+    for (let i = 0; i < mutations.length; i++) applyMutation(ctx, mutations[i]);
+    if (env?.idempotency !== undefined) {
+      recordIdempotency(
+        ctx,
+        env.idempotency.scopedKey,
+        env.idempotency.fingerprint,
+        this.idempotencyWindow,
+      );
+    }
+    if (ctx.out.length - start > config.maxTransactionBytes) {
+      throw new ValidationError(
+        `commit encodes to ${ctx.out.length - start} bytes, above maxTransactionBytes (${config.maxTransactionBytes})`,
+      );
+    }
+    return 0;
+  }
+
+  /** Write the batch's frames and hand the batch to the durability stage of its mode. */
+  private finishBatch(
+    commits: CommitRequest[],
+    firstSeq: number,
+    out: ByteWriter,
+    offsets: number[],
+    ctx: ApplyContext,
+    economic: boolean,
+  ): void {
+    const { config, working, wal } = this;
     const lastSeq = this.nextSeq - 1;
     const bytes = wal.pendingBytes;
     try {
@@ -409,37 +506,64 @@ export class CommitPipeline {
     this.unsyncedBytes += bytes;
     if (wal.needsRotation()) this.rotate();
     this.effectsSizeHint = Math.max(4096, Math.min(out.length, 1 << 20));
-    const state = working.publish(lastSeq);
+    const mode = config.durabilityMode;
+    for (const req of commits) {
+      req.ackOnSync =
+        mode === 'full' ||
+        req.envelope?.writeClass === 'economic' ||
+        (mode === 'batch' && req.finality === 'durable');
+    }
     const batch: Batch = {
       firstSeq,
       lastSeq,
       commits,
-      state,
+      state: working.publish(lastSeq),
       effects: out.buf.subarray(0, out.length),
       offsets,
       touchedTrees: working.lastPublishedTrees,
       topics: ctx.topics === null ? NO_TOPICS : [...ctx.topics],
     };
-    if (config.durabilityMode === 'full') {
+    if (mode === 'full') {
       this.unsynced.push(batch);
       this.startSync();
       return;
     }
     this.makeVisible(batch);
+    if (mode === 'os') this.durableSeq = lastSeq;
     const now = performance.now();
-    if (config.durabilityMode === 'os') {
-      this.durableSeq = lastSeq;
-      for (const req of commits) this.settleResolved(req, lastSeq, now);
+    let waiting = false;
+    for (const req of commits) {
+      if (req.ackOnSync) waiting = true;
+      else this.settleResolved(req, this.durableSeq, now);
+    }
+    if (mode === 'os') {
       this.resolveDurableWaiters();
       this.onDurable(lastSeq);
+    }
+    if (waiting) this.unsynced.push(batch);
+    if (economic) this.startSync();
+    else if (mode === 'batch') {
+      if (this.unsyncedBytes >= config.batchMaxBytes) this.startSync();
+      else this.armBatchTimer();
+    }
+  }
+
+  /** Acknowledge an idempotent retry once its original commit is as final as asked. */
+  private settleDuplicate(req: CommitRequest, originalSeq: number): void {
+    const settle = (): void => {
+      this.pendingCount--;
+      this.pendingBytes -= req.bytes;
+      req.resolve({
+        commitSeq: originalSeq,
+        durableHeadSeq: this.durableSeq,
+        idempotency: 'duplicate',
+      });
+    };
+    if (req.finality === 'visible' && this.config.durabilityMode !== 'full') {
+      settle();
       return;
     }
-    for (const req of commits) {
-      if (req.finality === 'visible') this.settleResolved(req, this.durableSeq, now);
-    }
-    this.unsynced.push(batch);
-    if (this.unsyncedBytes >= config.batchMaxBytes) this.startSync();
-    else this.armBatchTimer();
+    this.waitForDurable(originalSeq).then(settle, (err: unknown) => this.settleRejected(req, err));
   }
 
   /** Start one fsync covering everything written so far (at most one runs at a time). */
@@ -491,9 +615,7 @@ export class CommitPipeline {
     while (this.unsynced.length > 0 && this.unsynced[0].lastSeq <= upto) {
       const batch = this.unsynced.shift() as Batch;
       if (full) this.makeVisible(batch);
-      for (const req of batch.commits) {
-        if (full || req.finality === 'durable') this.settleResolved(req, upto, now);
-      }
+      for (const req of batch.commits) if (req.ackOnSync) this.settleResolved(req, upto, now);
     }
     if (upto > this.durableSeq) {
       this.durableSeq = upto;
@@ -550,7 +672,11 @@ export class CommitPipeline {
     this.pendingBytes -= req.bytes;
     this.metrics.commitLatencyMicrosTotal += (now - req.submittedAt) * 1000;
     this.metrics.commitLatencySamples++;
-    req.resolve({ commitSeq: req.seq, durableHeadSeq: durableHead });
+    req.resolve(
+      req.envelope?.idempotency === undefined
+        ? { commitSeq: req.seq, durableHeadSeq: durableHead }
+        : { commitSeq: req.seq, durableHeadSeq: durableHead, idempotency: 'applied' },
+    );
   }
 
   private settleRejected(req: CommitRequest, err: unknown): void {
@@ -594,12 +720,8 @@ export class CommitPipeline {
     this.batchTimer = null;
     for (const req of current) this.settleRejected(req, failure);
     for (const batch of this.unsynced) {
-      for (const req of batch.commits) {
-        // In batch mode visible-finality commits of written batches were already acknowledged.
-        if (this.config.durabilityMode === 'full' || req.finality === 'durable') {
-          this.settleRejected(req, failure);
-        }
-      }
+      // Commits acknowledged at publish (visible finality outside full mode) are settled already.
+      for (const req of batch.commits) if (req.ackOnSync) this.settleRejected(req, failure);
     }
     this.unsynced.length = 0;
     for (const w of this.durableWaiters) w.reject(failure);

@@ -1,4 +1,5 @@
 import type { Mutation } from '../mutation';
+import type { NormalizedEnvelope } from './transaction-envelope';
 
 /** When a commit's Promise resolves. */
 export type CommitFinality = 'visible' | 'durable';
@@ -18,6 +19,11 @@ export interface CommitResult {
   readonly commitSeq: number;
   /** The durable head when the commit resolved (>= commitSeq for durable finality). */
   readonly durableHeadSeq: number;
+  /**
+   * Envelopes with an idempotency key: `'applied'` for the commit that applied the request,
+   * `'duplicate'` for a retry (then `commitSeq` is the original commit's and nothing applied).
+   */
+  readonly idempotency?: 'applied' | 'duplicate';
 }
 
 /** A commit waiting in (or moving through) the pipeline. @internal */
@@ -25,6 +31,10 @@ export interface CommitRequest {
   readonly mutations: readonly Mutation[];
   readonly finality: CommitFinality;
   readonly allowSystem: boolean;
+  /** Envelope checks and options (plain commits have none). */
+  readonly envelope: NormalizedEnvelope | undefined;
+  /** Set when the batch forms: acknowledge only after the fsync covering it. */
+  ackOnSync: boolean;
   /** Estimated bytes, counted against `maxQueuedBytes` until the commit resolves. */
   readonly bytes: number;
   /** `performance.now()` at submit, for the latency metric. */
@@ -63,8 +73,30 @@ export function estimateBytes(mutations: readonly Mutation[]): number {
       case 'emitEvent':
         total += 96 + sizeOf(m.topic) + sizeOf(m.eventKey) + sizeOf(m.payloadJson);
         break;
+      case 'updateWhere':
+        total += 256 + rowSize(m.set);
+        break;
       case 'ddl':
+      case 'deleteWhere':
+      case 'postflightCheck':
         total += 256;
+        break;
+      case 'kvAddU64Ex':
+      case 'kvSubU64Ex':
+      case 'kvMaxU64':
+      case 'kvMinU64':
+      case 'kvAddI64Bounded':
+      case 'kvAddU256Ex':
+      case 'kvSubU256Ex':
+      case 'kvMaxU256':
+      case 'kvMinU256':
+      case 'kvMutateU64':
+      case 'kvMutateU256':
+      case 'counterAdd':
+      case 'tableIncU256':
+      case 'tableDecU256':
+        // A key and a fixed-width amount.
+        total += 96;
         break;
     }
   }

@@ -10,10 +10,11 @@ import { CorruptionError, IoError, describeError } from '../errors';
 import { DbState } from '../state/db-state';
 import { ReplayVisitor } from '../state/replay-visitor';
 import { WorkingState } from '../state/working-state';
+import { listSegments } from '../wal/wal-files';
 import { repairWal } from '../wal/wal-repair';
 import { scanWal } from '../wal/wal-reader';
 import { WalWriter } from '../wal/wal-writer';
-import { FRAME_KIND_COMMIT } from '../commit/commit-pipeline';
+import { FRAME_KIND_COMMIT, FRAME_KIND_VOLATILE } from '../commit/commit-pipeline';
 import { decodeCheckpointMeta } from './checkpoint-meta';
 import type { RecoveryReport } from './recovery-report';
 
@@ -89,6 +90,22 @@ export async function recover(
     base = new DbState(0, Catalog.empty(), new Map());
   }
 
+  // No checkpoint verifies (or none is left): only a WAL that still starts at seq 1 can help.
+  // Checked before the scan, which in permissive mode would otherwise "keep the valid prefix"
+  // of such a log — nothing — and quarantine all of it.
+  if (loaded === undefined) {
+    const first = listSegments(paths.wal)[0];
+    if (first !== undefined && first.firstSeq > 1) {
+      const why =
+        skipped.length > 0
+          ? `no checkpoint verifies (${skipped.map((s) => path.basename(s.file)).join(', ')}; first failure: ${skipped[0].reason})`
+          : 'there is no checkpoint';
+      throw new CorruptionError(
+        `${why} and the WAL starts at seq ${first.firstSeq}, so seqs 1-${first.firstSeq - 1} cannot be recovered`,
+        { skipped: skipped.map((s) => s.file), file: first.file, offset: 0 },
+      );
+    }
+  }
   const working = new WorkingState(base);
   const visitor = new ReplayVisitor(working);
   const scan = scanWal(paths.wal, {
@@ -101,6 +118,8 @@ export async function recover(
     hmacKey,
     mode: config.recoveryMode,
     onFrame: (seq, _ts, kind, payload) => {
+      // A volatile commit's frame is a marker without effects: the commit is lost on crash.
+      if (kind === FRAME_KIND_VOLATILE) return;
       if (kind !== FRAME_KIND_COMMIT) {
         throw new CorruptionError(`WAL frame ${seq} has unknown kind ${kind}`, { seq, kind });
       }
@@ -115,16 +134,6 @@ export async function recover(
       }
     },
   });
-  // Every checkpoint failed to verify: only a WAL that still starts at seq 1 can help.
-  if (skipped.length > 0 && loaded === undefined && scan.segments.length > 0) {
-    const first = scan.segments[0];
-    if (first.firstSeq > 1) {
-      throw new CorruptionError(
-        `no checkpoint verifies (${skipped.map((s) => path.basename(s.file)).join(', ')}) and the WAL starts at seq ${first.firstSeq}, so seqs 1-${first.firstSeq - 1} cannot be recovered`,
-        { skipped: skipped.map((s) => s.file) },
-      );
-    }
-  }
   const repair =
     !readOnly && (scan.tornTail !== undefined || scan.dropped !== undefined)
       ? repairWal(paths.wal, scan)

@@ -26,6 +26,11 @@ export class DbState {
     return this.trees.get(id) ?? EMPTY_TREE;
   }
 
+  /** Same as {@link DbState.tree}: the read side of {@link StateView}. */
+  readTree(id: string): PersistentBTree {
+    return this.tree(id);
+  }
+
   /**
    * The KV tree of a scope, or `undefined` when the scope does not exist. Two Map lookups on
    * the hot read path instead of a catalog walk and a tree-id string per read.

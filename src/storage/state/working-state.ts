@@ -1,8 +1,11 @@
+import type { OrderedMapView } from '../btree/ordered-map';
 import { PersistentBTree } from '../btree/persistent-btree';
 import { applyCatalogEffect, type CatalogEffect } from '../catalog/catalog-effect';
 import { scopeTreeIds, tableTreeIds, type Catalog } from '../catalog/catalog';
 import type { TableSchema } from '../schema';
 import { DbState } from './db-state';
+
+const EMPTY_TREE = PersistentBTree.empty().snapshot();
 
 /** Undo record kinds (see `WorkingState`'s parallel undo arrays). */
 const UNDO_ENTRY = 0;
@@ -59,6 +62,11 @@ export class WorkingState {
       this.setTree(id, tree);
     }
     return tree;
+  }
+
+  /** The tree with `id` for reading: an empty tree when it does not exist (no creation). */
+  readTree(id: string): OrderedMapView {
+    return this.trees.get(id) ?? EMPTY_TREE;
   }
 
   /** The tree with `id` if it exists (no creation). */

@@ -94,6 +94,23 @@ export const SYSTEM_TABLES = {
     ],
     ['processor_name', 'commit_seq', 'event_key'],
   ),
+  /**
+   * Idempotency keys of recent envelopes (caller-scoped key digest -> the commit that applied
+   * the request, and the request's fingerprint). Written in the commit it records, so it is
+   * exactly as durable as that commit.
+   */
+  idempotency_records: table(
+    'idempotency_records',
+    [
+      { name: 'scoped_key', type: 'blob' },
+      { name: 'commit_seq', type: 'integer' },
+      { name: 'recorded_at_micros', type: 'integer' },
+      { name: 'fingerprint', type: 'blob' },
+    ],
+    ['scoped_key'],
+    // Pruning walks records oldest first.
+    [{ name: 'by_commit_seq', columns: ['commit_seq'] }],
+  ),
 } as const satisfies Record<string, SystemTableDefinition>;
 
 /** The name of a system table. */

@@ -166,6 +166,47 @@ describe('PersistentBTree', () => {
     );
   });
 
+  it('rangeModifiedAfter never misses a change, and is exact when only puts happened', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 80 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (changes, ranges) => {
+          const t = PersistentBTree.empty();
+          for (let i = 0; i < 300; i += 2) t.set(key(i), 'v', 1);
+          const base = 1;
+          const changed = new Set<number>();
+          let deletes = false;
+          let seq = base;
+          for (const [isDelete, k] of changes) {
+            seq++;
+            if (isDelete) {
+              if (t.delete(key(k), seq) !== undefined) {
+                changed.add(k);
+                deletes = true;
+              }
+            } else {
+              t.set(key(k), 'w', seq);
+              changed.add(k);
+            }
+          }
+          for (const [a, b] of ranges) {
+            const lo = Math.min(a, b);
+            const hi = Math.max(a, b);
+            const truth = [...changed].some((k) => k >= lo && k < hi);
+            const answer = t.rangeModifiedAfter(key(lo), key(hi), base);
+            if (truth) expect(answer).toBe(true);
+            if (!deletes) expect(answer).toBe(truth);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('stays balanced through heavy deletes', () => {
     const t = PersistentBTree.empty();
     for (let i = 0; i < 20_000; i++) t.set(key(i), 'v', i);
