@@ -8,6 +8,7 @@ import { normalizeRow } from '../values/normalize-value';
 import { decodeRowValues } from '../values/row-codec';
 import { evaluateAssertions } from '../assertions/evaluate-assertions';
 import { applyNumericMutation } from '../numerics/apply-numeric';
+import { isNumericMutation } from '../numerics/numeric-mutation';
 import { applyEmitEvent, ensureSystemTable } from './apply-event';
 import { applyDeleteWhere, applyUpdateWhere } from './apply-predicate-write';
 import { applyDdl, del, put, writeRow, type ApplyContext } from './apply-primitives';
@@ -33,6 +34,10 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
     throw new ValidationError(
       `mutation: expected an object with a 'type', got ${m === null ? 'null' : typeof m}`,
     );
+  }
+  if (isNumericMutation(m)) {
+    applyNumericMutation(ctx, m);
+    return;
   }
   switch (m.type) {
     case 'insert':
@@ -106,22 +111,6 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
         snapshotSeq: ctx.seq - 1,
         allowSystem: ctx.allowSystem,
       });
-      return;
-    case 'kvAddU64Ex':
-    case 'kvSubU64Ex':
-    case 'kvMaxU64':
-    case 'kvMinU64':
-    case 'kvAddI64Bounded':
-    case 'kvAddU256Ex':
-    case 'kvSubU256Ex':
-    case 'kvMaxU256':
-    case 'kvMinU256':
-    case 'kvMutateU64':
-    case 'kvMutateU256':
-    case 'counterAdd':
-    case 'tableIncU256':
-    case 'tableDecU256':
-      applyNumericMutation(ctx, m);
       return;
     case 'ddl':
       applyDdl(ctx, m.op);

@@ -1,4 +1,5 @@
 import type { Mutation } from '../mutation';
+import { isNumericMutation } from '../numerics/numeric-mutation';
 import type { NormalizedEnvelope } from './transaction-envelope';
 
 /** When a commit's Promise resolves. */
@@ -53,6 +54,10 @@ export function estimateBytes(mutations: readonly Mutation[]): number {
   let total = 64;
   for (const m of mutations) {
     if (m === null || typeof m !== 'object') continue;
+    if (isNumericMutation(m)) {
+      total += 96; // a key and a fixed-width amount
+      continue;
+    }
     switch (m.type) {
       case 'kvSet':
         total += 32 + sizeOf(m.key) + sizeOf(m.value);
@@ -80,23 +85,6 @@ export function estimateBytes(mutations: readonly Mutation[]): number {
       case 'deleteWhere':
       case 'postflightCheck':
         total += 256;
-        break;
-      case 'kvAddU64Ex':
-      case 'kvSubU64Ex':
-      case 'kvMaxU64':
-      case 'kvMinU64':
-      case 'kvAddI64Bounded':
-      case 'kvAddU256Ex':
-      case 'kvSubU256Ex':
-      case 'kvMaxU256':
-      case 'kvMinU256':
-      case 'kvMutateU64':
-      case 'kvMutateU256':
-      case 'counterAdd':
-      case 'tableIncU256':
-      case 'tableDecU256':
-        // A key and a fixed-width amount.
-        total += 96;
         break;
     }
   }

@@ -115,3 +115,10 @@ export const NUMERIC_MUTATION_TYPES: readonly NumericMutation['type'][] = Object
   'tableIncU256',
   'tableDecU256',
 ]);
+
+const NUMERIC_TYPE_SET: ReadonlySet<string> = new Set(NUMERIC_MUTATION_TYPES);
+
+/** Whether `m` is one of the atomic numeric mutations. */
+export function isNumericMutation(m: { readonly type: string }): m is NumericMutation {
+  return NUMERIC_TYPE_SET.has(m.type);
+}
