@@ -46,6 +46,7 @@ import {
 } from './snapshot';
 import type { DbState } from './state/db-state';
 import { SnapshotHistory } from './state/snapshot-history';
+import { describeValue } from './values/normalize-value';
 import type { WalWriter } from './wal/wal-writer';
 
 /**
@@ -650,6 +651,13 @@ export class StorageEngine {
 
   /** Resolves once `seq` is durable (per the durability mode). */
   waitForDurable(seq: number): Promise<number> {
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      return Promise.reject(
+        new ValidationError(
+          `waitForDurable: expected a non-negative integer seq, got ${describeValue(seq)}`,
+        ),
+      );
+    }
     return this.ensureOpen() ?? this.pipeline.waitForDurable(seq);
   }
 
@@ -769,11 +777,18 @@ export class StorageEngine {
   ): Promise<CommitResult> {
     const closed = this.ensureOpen();
     if (closed !== undefined) return closed;
-    const finality = options?.finality ?? 'durable';
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      return Promise.reject(
+        new ValidationError(
+          `commit options: expected an object { finality? }, got ${describeValue(options)}`,
+        ),
+      );
+    }
+    const finality = options?.finality === undefined ? 'durable' : options.finality;
     if (finality !== 'durable' && finality !== 'visible') {
       return Promise.reject(
         new ValidationError(
-          `commit options.finality: expected 'durable' or 'visible', got ${JSON.stringify(finality)}`,
+          `commit options.finality: expected 'durable' or 'visible', got ${describeValue(finality)}`,
         ),
       );
     }
@@ -783,8 +798,8 @@ export class StorageEngine {
           new ValidationError(
             `mutation: expected an object whose type is one of ${MUTATION_TYPES.join(', ')}, got ${
               m === null || typeof m !== 'object'
-                ? String(m)
-                : JSON.stringify((m as { type?: unknown }).type)
+                ? describeValue(m)
+                : describeValue((m as { type?: unknown }).type)
             }`,
           ),
         );
@@ -829,10 +844,16 @@ export class StorageEngine {
     if (consistency === 'atLatest') return this.history.latest;
     if (consistency === 'atCheckpoint') return this.history.checkpointState;
     if (consistency !== null && typeof consistency === 'object' && 'atSeq' in consistency) {
-      return this.history.at(consistency.atSeq);
+      const seq: unknown = consistency.atSeq;
+      if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
+        throw new ValidationError(
+          `atSeq: expected a non-negative integer seq, got ${describeValue(seq)}`,
+        );
+      }
+      return this.history.at(seq as number);
     }
     throw new ValidationError(
-      `consistency: expected 'atLatest', 'atCheckpoint' or { atSeq: n }, got ${JSON.stringify(consistency)}`,
+      `consistency: expected 'atLatest', 'atCheckpoint' or { atSeq: n }, got ${describeValue(consistency)}`,
     );
   }
 
@@ -849,9 +870,9 @@ export class StorageEngine {
   }
 
   /**
-   * Whether a call made now may still run while `close()` is in `beforeClose` (every other
-   * call is refused with CLOSED as soon as `close()` starts). `AedbInstance` admits the calls
-   * of the processor handlers it lets finish there.
+   * Whether a call made now may still run while `close()` is in `beforeClose` (otherwise calls
+   * are refused with CLOSED as soon as `close()` starts). `AedbInstance` admits calls while
+   * processor handlers it lets finish there are still running, so that they can complete.
    */
   protected admitsCallWhileClosing(): boolean {
     return false;
@@ -878,7 +899,8 @@ function readConsistency(options: ReadOptions | undefined): ConsistencyMode {
   if (options === null || (options !== undefined && typeof options !== 'object')) {
     throw new ValidationError('read options: expected an object { consistency? }');
   }
-  return options?.consistency ?? 'atLatest';
+  // Only an absent consistency means the default: `null` is a malformed option, not "latest".
+  return options?.consistency === undefined ? 'atLatest' : options.consistency;
 }
 
 const memoryEstimates = new WeakMap<DbState, number>();
