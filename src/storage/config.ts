@@ -176,7 +176,7 @@ export function resolveConfig(input: unknown = {}): AedbConfig {
   }
   const given = input as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    if (!(key in DEFAULT_CONFIG)) {
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_CONFIG, key)) {
       throw new ConfigError(
         `config.${key}: unknown option (valid options: ${Object.keys(DEFAULT_CONFIG).join(', ')})`,
         { option: key },

@@ -17,7 +17,8 @@ import {
   type QueryResult,
   type QuerySource,
 } from './query/query-executor';
-import type { Query } from './query/query';
+import { Query } from './query/query';
+import { describeValue } from './values/normalize-value';
 import type { TableSchema } from './schema';
 import type { DbState } from './state/db-state';
 import type { OrderedMapView } from './btree/ordered-map';
@@ -119,6 +120,11 @@ export class Snapshot {
 
   /** Run a query against one scope's tables. */
   query(projectId: string, scopeId: string, query: Query): QueryResult {
+    if (!(query instanceof Query)) {
+      throw new ValidationError(
+        `query: expected a Query (build it with Query.select(...)), got ${describeValue(query)}`,
+      );
+    }
     const source = this.querySource(projectId, scopeId, query);
     return executeQuery(source, query);
   }
@@ -251,10 +257,10 @@ export class Snapshot {
       throw new ValidationError('kv scan: options must be an object { limit?, cursor? }');
     }
     const tree = this.kvTree(projectId, scopeId);
-    const limit = options.limit ?? DEFAULT_SCAN_LIMIT;
+    const limit = options.limit === undefined ? DEFAULT_SCAN_LIMIT : options.limit;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_LIMIT) {
       throw new ValidationError(
-        `kv scan: limit must be an integer from 1 to ${MAX_SCAN_LIMIT}, got ${String(limit)}`,
+        `kv scan: limit must be an integer from 1 to ${MAX_SCAN_LIMIT}, got ${describeValue(limit)}`,
       );
     }
     let start = lo;

@@ -1,5 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors';
 import { SYSTEM_PROJECT, validateName } from '../names';
+import { describeValue } from '../values/normalize-value';
 import {
   COLUMN_TYPES,
   KEYABLE_COLUMN_TYPES,
@@ -105,7 +106,7 @@ export function planDdl(catalog: Catalog, op: unknown, allowSystem = false): Cat
     }
     default:
       throw new ValidationError(
-        `ddl: unknown operation type ${JSON.stringify((ddl as { type?: unknown }).type)}; expected ` +
+        `ddl: unknown operation type ${describeValue((ddl as { type?: unknown }).type)}; expected ` +
           'createProject, dropProject, createScope, dropScope, createTable, alterTable, dropTable, ' +
           'createIndex or dropIndex',
       );
@@ -245,7 +246,7 @@ function planAlterTable(catalog: Catalog, op: AlterTableOp): CatalogEffect[] {
     }
     default:
       throw new ValidationError(
-        `alterTable ${name}: unknown alteration type ${JSON.stringify(
+        `alterTable ${name}: unknown alteration type ${describeValue(
           (alteration as { type?: unknown }).type,
         )}; expected addColumn, dropColumn or renameColumn`,
       );
@@ -291,7 +292,7 @@ function checkColumnDef(tableName: string, def: unknown, id: number): ColumnSche
   validateName('column', name);
   if (typeof type !== 'string' || !(COLUMN_TYPES as readonly string[]).includes(type)) {
     throw new ValidationError(
-      `table '${tableName}' column '${name}': type must be one of ${COLUMN_TYPES.join(', ')}, got ${JSON.stringify(type)}`,
+      `table '${tableName}' column '${name}': type must be one of ${COLUMN_TYPES.join(', ')}, got ${describeValue(type)}`,
       { column: name },
     );
   }
@@ -317,7 +318,7 @@ function checkKeyColumns(
     const column = columns.find((c) => c.name === col);
     if (column === undefined) {
       throw new ValidationError(
-        `${what}: ${label} column ${JSON.stringify(col)} is not a column (columns: ${columns
+        `${what}: ${label} column ${describeValue(col)} is not a column (columns: ${columns
           .map((c) => c.name)
           .join(', ')})`,
         { column: col },
@@ -350,7 +351,7 @@ function requireColumn(table: TableSchema, name: unknown): ColumnSchema {
   const column = table.columns.find((c) => c.name === name);
   if (column === undefined) {
     throw new NotFoundError(
-      `${where(table)}: column ${JSON.stringify(name)} does not exist (columns: ${table.columns
+      `${where(table)}: column ${describeValue(name)} does not exist (columns: ${table.columns
         .map((c) => c.name)
         .join(', ')})`,
       { ...loc(table), column: name },

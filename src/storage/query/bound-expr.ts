@@ -7,7 +7,7 @@
  */
 import { ValidationError } from '../errors';
 import type { ColumnSchema, ColumnType, TableSchema, Value } from '../schema';
-import { normalizeValue } from '../values/normalize-value';
+import { describeValue, normalizeValue } from '../values/normalize-value';
 import { type ComparisonKind, type Expr, isExpr, MAX_EXPR_DEPTH, MAX_IN_VALUES } from './expr';
 import { type LikePattern, parseLikePattern } from './like-pattern';
 
@@ -49,10 +49,10 @@ export function resolveColumn(table: TableSchema, name: unknown, clause: string)
     if (columns[i].name === name) return { index: i, name: columns[i].name, type: columns[i].type };
   }
   throw new ValidationError(
-    `${clause}: table ${tableLabel(table)} has no column '${String(name)}' (columns: ${columns
+    `${clause}: table ${tableLabel(table)} has no column ${typeof name === 'string' ? `'${name}'` : describeValue(name)} (columns: ${columns
       .map((c) => c.name)
       .join(', ')})`,
-    { ...location(table), column: String(name) },
+    { ...location(table), column: typeof name === 'string' ? name : describeValue(name) },
   );
 }
 

@@ -25,6 +25,7 @@
  * @module
  */
 import { ValidationError } from '../errors';
+import { describeValue } from '../values/normalize-value';
 import { parseLikePattern } from './like-pattern';
 
 /** Deepest accepted expression tree (a leaf has depth 1), as in aedb. */
@@ -279,7 +280,7 @@ function checkColumn(kind: string, column: unknown): asserts column is string {
   if (typeof column !== 'string' || column === '') {
     throw new ValidationError(`${kind}: the column name must be a non-empty string`, {
       kind,
-      column: String(column),
+      column: describeValue(column),
     });
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { ValidationError } from '../errors';
+import { describeValue } from '../values/normalize-value';
 import { Expr, isExpr } from './expr';
 
 /** Sort direction of an `orderBy` key. */
@@ -126,7 +127,7 @@ export class Query {
     checkName('orderBy', column);
     if (direction !== 'asc' && direction !== 'desc') {
       throw new ValidationError(
-        `orderBy on column '${column}': direction must be 'asc' or 'desc', got ${String(direction)}`,
+        `orderBy on column '${column}': direction must be 'asc' or 'desc', got ${describeValue(direction)}`,
         { column },
       );
     }

@@ -182,8 +182,11 @@ function tableLabel(where: TableLocation): string {
   return `${where.projectId}.${where.scopeId}.${where.tableName}`;
 }
 
-/** A short human description of any value for error messages (never the whole value). */
-function describeValue(value: unknown): string {
+/**
+ * A short human description of any value for error messages (never the whole value). Safe for
+ * anything a caller may pass: bigints, symbols, cycles, objects without a prototype.
+ */
+export function describeValue(value: unknown): string {
   switch (typeof value) {
     case 'string':
       return value.length > 40

@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Catalog } from '../catalog/catalog';
 import { CHECKPOINT_TEMP_SUFFIX, listCheckpoints, readCheckpoint } from '../checkpoint';
-import { FRAME_KIND_COMMIT } from '../commit/commit-pipeline';
+import { FRAME_KIND_COMMIT, FRAME_KIND_VOLATILE } from '../commit/commit-pipeline';
 import { resolveConfig, type AedbConfig, type RecoveryMode } from '../config';
 import { DirLock } from '../dir-lock';
 import { readEffects, type EffectVisitor } from '../effects/effect-codec';
@@ -230,6 +230,8 @@ function checkWal(dir: string, config: AedbConfig, notes: string[]): VerifyCheck
       hmacKey,
       mode: 'strict',
       onFrame: (seq, _ts, kind, payload) => {
+        // A volatile commit's frame only keeps seqs contiguous: it has no effects.
+        if (kind === FRAME_KIND_VOLATILE) return;
         if (kind !== FRAME_KIND_COMMIT) {
           throw new CorruptionError(`WAL frame ${seq} has unknown kind ${kind}`, { seq, kind });
         }
