@@ -32,6 +32,25 @@ export interface KvEntry {
   readonly version: number;
 }
 
+/**
+ * The entry `kvGet` returns: value and version are plain properties; the key, which a point
+ * read's caller already has, is turned into bytes only if asked for (one allocation less on
+ * the hottest read path).
+ */
+class PointKvEntry implements KvEntry {
+  private keyBytes: Uint8Array | undefined;
+
+  constructor(
+    private readonly byteKey: string,
+    readonly value: Uint8Array,
+    readonly version: number,
+  ) {}
+
+  get key(): Uint8Array {
+    return (this.keyBytes ??= byteStringToBytes(this.byteKey));
+  }
+}
+
 /** Paging options of KV scans. */
 export interface KvScanOptions {
   /** Max entries per page (1-10,000; default 100). */
@@ -88,8 +107,7 @@ export class Snapshot {
     const k = keyToByteString(key);
     const value = tree.get(k);
     if (value === undefined) return undefined;
-    const version = PersistentBTree.foundSeq;
-    return { key: byteStringToBytes(k), value: byteStringToBytes(value), version };
+    return new PointKvEntry(k, byteStringToBytes(value), PersistentBTree.foundSeq);
   }
 
   /** The entries whose key starts with `prefix`, in key order, one page at a time. */

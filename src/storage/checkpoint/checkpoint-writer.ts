@@ -59,6 +59,9 @@ export interface CheckpointWriteResult {
   readonly longestSliceMs: number;
 }
 
+/** Bytes written between intermediate fsyncs of the image. */
+const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
+
 /**
  * Write `image` as `<dir>/<seq>.ckpt`, durably and without blocking the event loop.
  *
@@ -120,6 +123,7 @@ export async function writeCheckpoint(
     ];
     let current = 0;
     let pos = 0;
+    let unsynced = 0;
     for (;;) {
       pos = encoder.fill(buffers[current], pos, clock.sliceStart + budgetMs);
       if (encoder.stop === 'budget') {
@@ -141,8 +145,16 @@ export async function writeCheckpoint(
           await clock.wait(yieldToEventLoop());
         }
         sink.submit(buffers[current].subarray(0, pos), true);
+        unsynced += pos;
         current ^= 1;
         pos = 0;
+        if (unsynced >= SYNC_EVERY_BYTES) {
+          // Flush the image as it goes: one fsync of the whole file at the end would make every
+          // WAL fsync meanwhile queue behind its writeback (commit latency during checkpoints).
+          await sink.settle(clock);
+          await clock.wait(handle.datasync());
+          unsynced = 0;
+        }
       }
       if (encoder.stop === 'done') break;
     }

@@ -119,7 +119,12 @@ export class CommitPipeline {
   private durableWaiters: DurableWaiter[] = [];
   private pendingCount = 0;
   private pendingBytes = 0;
-  private effectsSizeHint = 4096;
+  /**
+   * Initial size of the next batch's effects buffer: the last batch's size. Small batches stay
+   * below 4 KiB so `Buffer.allocUnsafe` serves them from Node's shared pool (an unpooled
+   * allocation per batch measured 17% of a one-commit batch).
+   */
+  private effectsSizeHint = 512;
   private readonly idempotencyWindow: { readonly commits: number; readonly seconds: number };
   private failure: AedbError | null = null;
   private closed = false;
@@ -505,7 +510,7 @@ export class CommitPipeline {
     this.writtenSeq = lastSeq;
     this.unsyncedBytes += bytes;
     if (wal.needsRotation()) this.rotate();
-    this.effectsSizeHint = Math.max(4096, Math.min(out.length, 1 << 20));
+    this.effectsSizeHint = Math.max(256, Math.min(out.length + 64, 1 << 20));
     const mode = config.durabilityMode;
     for (const req of commits) {
       req.ackOnSync =
