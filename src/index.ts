@@ -207,3 +207,41 @@ export type {
   KeyedStateUpdater,
 } from './processors/keyed-state';
 export type { EventCompactionReport, EventRetentionPolicy } from './processors/event-retention';
+// NestJS integration (src/modules): AedbModule, AedbService, @ReactiveProcessor(), caller guard,
+// health, exception filter (docs/nestjs.md). Loads reflect-metadata.
+export {
+  AEDB_DEFAULT_CALLER_HEADER,
+  AEDB_DEFAULT_INSTANCE,
+  AEDB_ERROR_HTTP_STATUS,
+  AEDB_INSTANCE_NAME_PATTERN,
+  AEDB_MODULE_OPTIONS,
+  AedbCallerGuard,
+  AedbExceptionFilter,
+  AedbHealthIndicator,
+  AedbModule,
+  AedbService,
+  Caller,
+  InjectAedb,
+  InjectAedbInstance,
+  InvalidReactiveProcessorError,
+  ReactiveProcessor,
+  aedbErrorToHttpException,
+  defaultCallerResolver,
+  getAedbInstanceToken,
+  getAedbToken,
+  validateAedbModuleOptions,
+} from './modules/index';
+export type {
+  AedbCallerResolver,
+  AedbHealthCheckOptions,
+  AedbHealthDetails,
+  AedbHealthIndicatorResult,
+  AedbHealthSloBreach,
+  AedbModuleExtras,
+  AedbModuleOptions,
+  AedbToken,
+  ReactiveProcessorClass,
+  ReactiveProcessorDecoratorOptions,
+  ReactiveProcessorHandler,
+  ResolvedAedbModuleOptions,
+} from './modules/index';
