@@ -1,7 +1,8 @@
 /**
- * The standalone demo that `npm start` runs: opens `./data` (or AEDB_DATA_DIR), creates a
+ * A standalone demo (no NestJS): opens `./data` (or AEDB_DATA_DIR), creates a
  * small schema the first time, commits a few writes, queries them and prints what it did.
- * Run it twice to see the data survive a restart (and a SIGKILL: kill it with Ctrl-\).
+ * Run it with `node -r @swc-node/register examples/demo/main.ts`; run it twice to see the data
+ * survive a restart (and a SIGKILL: kill it with Ctrl-\).
  */
 import * as path from 'node:path';
 import { AedbInstance, Expr, Query, isAedbError } from '../../src/index';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   );
   await db.close();
   console.log(
-    'closed (checkpoint written, lock released). Run `npm start` again to see the data persist.',
+    'closed (checkpoint written, lock released). Run the demo again to see the data persist.',
   );
 }
 

@@ -7,7 +7,8 @@
  * commit is detectable) with `finality: 'durable'` or, for every 4th commit in batch mode,
  * `finality: 'visible'` (may be lost, never partially).
  */
-import { AedbInstance } from '../../src/index';
+// Engine modules directly, not src/index: the public entry also loads NestJS (~0.5 s per spawn).
+import { AedbInstance } from '../../src/aedb-instance';
 import { crashConfig, type CrashProfile } from './crash-config';
 
 const [dir, cycleArg, profileArg, inflightArg] = process.argv.slice(2);

@@ -4,13 +4,12 @@
  * handler reported the events) or exactly-once (a per-event counter incremented in the same
  * commit as the checkpoint, through `ctx.commit`).
  */
-import {
-  Expr,
-  Query,
-  type AedbInstance,
-  type Mutation,
-  type ProcessorHandler,
-} from '../../src/index';
+// Engine modules directly, not src/index: the public entry also loads NestJS (~0.5 s per spawn).
+import type { AedbInstance } from '../../src/aedb-instance';
+import type { ProcessorHandler } from '../../src/processors/processor-handler';
+import type { Mutation } from '../../src/storage/mutation';
+import { Expr } from '../../src/storage/query/expr';
+import { Query } from '../../src/storage/query/query';
 
 /** The two delivery modes under test. */
 export type CrashMode = 'atLeastOnce' | 'exactlyOnce';

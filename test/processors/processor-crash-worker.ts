@@ -5,7 +5,8 @@
  *
  * argv: dataDir cycle mode
  */
-import { AedbInstance } from '../../src/index';
+// Engine modules directly, not src/index: the public entry also loads NestJS (~0.5 s per spawn).
+import { AedbInstance } from '../../src/aedb-instance';
 import { attach, crashHandler, prepare, TOPIC, type CrashMode } from './crash-workload';
 
 const [dir, cycleArg, modeArg] = process.argv.slice(2);

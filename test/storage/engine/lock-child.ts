@@ -7,7 +7,9 @@
  *
  * Every message is one JSON line on stdout.
  */
-import { AedbInstance, isAedbError } from '../../../src/index';
+// Engine modules directly, not src/index: the public entry also loads NestJS (~0.5 s per spawn).
+import { AedbInstance } from '../../../src/aedb-instance';
+import { isAedbError } from '../../../src/storage/errors';
 
 async function main(): Promise<void> {
   const [mode, dir] = process.argv.slice(2);
