@@ -207,6 +207,44 @@ describe('PersistentBTree', () => {
     );
   });
 
+  it('matches the model with adversarial byte-string keys (shared prefixes, 0x00/0xff, varying lengths)', () => {
+    const byteKey = fc
+      .array(fc.constantFrom('\x00', '\x01', 'a', 'b', '\xfe', '\xff'), { maxLength: 10 })
+      .map((chars) => 'P\x00' + chars.join(''));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('set', 'set', 'del', 'snap', 'get'), byteKey), {
+          maxLength: 500,
+        }),
+        (ops) => {
+          const tree = PersistentBTree.empty();
+          const model = new Map<string, [string, number]>();
+          const snaps: [PersistentBTree, [string, string, number][]][] = [];
+          let seq = 0;
+          for (const [op, k] of ops) {
+            seq++;
+            if (op === 'set') {
+              tree.set(k, 'v' + seq, seq);
+              model.set(k, ['v' + seq, seq]);
+            } else if (op === 'del') {
+              expect(tree.delete(k, seq)).toBe(model.get(k)?.[0]);
+              model.delete(k);
+            } else if (op === 'snap') {
+              snaps.push([tree.snapshot(), sortedEntries(model)]);
+            } else {
+              expect(tree.get(k)).toBe(model.get(k)?.[0]);
+            }
+          }
+          expect(collect(tree)).toEqual(sortedEntries(model));
+          expect(tree.checkInvariants()).toEqual([]);
+          for (const [k] of model) expect(tree.has(k)).toBe(true);
+          for (const [snap, entries] of snaps) expect(collect(snap)).toEqual(entries);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('stays balanced through heavy deletes', () => {
     const t = PersistentBTree.empty();
     for (let i = 0; i < 20_000; i++) t.set(key(i), 'v', i);
