@@ -39,3 +39,41 @@ export function crashConfig(profile: CrashProfile): AedbConfigInput {
       };
   }
 }
+
+/** The engine configurations of the table crash matrix (`table-crash.spec.ts`). */
+export type TableCrashProfile = 'table-full' | 'checkpoint-loop' | 'tiny-segments';
+
+/**
+ * Configuration per table profile:
+ * - `table-full`: `full` durability, automatic checkpoints, 64 KiB segments;
+ * - `checkpoint-loop`: `full`, hash chain + HMAC, strict recovery, 16 KiB segments; the worker
+ *   runs `checkpointNow()` back to back, so kills land inside checkpoints and WAL pruning;
+ * - `tiny-segments`: `batch` durability with the smallest segments allowed (256 bytes: a
+ *   rotation after nearly every group-commit batch), hash chain across all of them.
+ */
+export function tableCrashConfig(profile: TableCrashProfile): AedbConfigInput {
+  switch (profile) {
+    case 'table-full':
+      return { durabilityMode: 'full', maxSegmentBytes: 64 * 1024, checkpointCommits: 1500 };
+    case 'checkpoint-loop':
+      return {
+        durabilityMode: 'full',
+        recoveryMode: 'strict',
+        hashChain: true,
+        hmacKey: TEST_HMAC_KEY,
+        maxSegmentBytes: 16 * 1024,
+        checkpointCommits: 0,
+        checkpointWalBytes: 0,
+        checkpointIntervalMs: 0,
+        checkpointRetention: 2,
+      };
+    case 'tiny-segments':
+      return {
+        durabilityMode: 'batch',
+        batchIntervalMs: 2,
+        hashChain: true,
+        maxSegmentBytes: 256,
+        checkpointCommits: 600,
+      };
+  }
+}

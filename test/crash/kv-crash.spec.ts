@@ -3,7 +3,8 @@
  * 64 commits in flight; the harness kills it with SIGKILL at a random moment, reopens the
  * directory and checks that every acknowledged durable commit is there with its exact value
  * and version, and that no commit is partial. Checkpoints and WAL segment rotation run all the
- * time in the worker (tiny segments, frequent checkpoints), so kills land inside both.
+ * time in the worker (tiny segments, frequent checkpoints), so kills land inside both. Before
+ * each reopen, `verifyDatabase` checks the directory exactly as the kill left it.
  *
  * Cycles per profile: AEDB_CRASH_CYCLES (default 20; three profiles, so 60 kills in `npm test`).
  */
@@ -13,10 +14,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AedbInstance } from '../../src/index';
 import { compiledPath } from '../support/compiled-workers';
+import { recordReliability } from '../support/reliability-stats';
 import { crashConfig, type CrashProfile } from './crash-config';
+import { crashTimeout, expectVerified } from './crash-harness';
 
 const CYCLES = Number(process.env.AEDB_CRASH_CYCLES ?? 20);
 const INFLIGHT = 64;
+jest.setTimeout(crashTimeout(CYCLES));
 
 interface Ack {
   i: number;
@@ -160,16 +164,24 @@ describe('SIGKILL crash matrix (storage core)', () => {
           );
           acked.set(cycle, acks);
           totalAcks += acks.length;
+          await expectVerified(dir, crashConfig(profile));
           segmentsSeen = Math.max(segmentsSeen, fs.readdirSync(path.join(dir, 'wal')).length);
           checkpointsSeen += fs.readdirSync(path.join(dir, 'checkpoints')).length > 0 ? 1 : 0;
           await verify(dir, profile, acked);
         }
+        recordReliability(`crash: kv ${profile}`, {
+          cycles: CYCLES,
+          commitsAcknowledged: totalAcks,
+          commitsVerified: totalAcks,
+          lost: 0,
+          verifications: CYCLES,
+        });
         expect(totalAcks).toBeGreaterThan(CYCLES * 10);
         if (profile !== 'full-chain-hmac-strict') expect(checkpointsSeen).toBeGreaterThan(0);
         expect(segmentsSeen).toBeGreaterThan(1);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
-    }, 600_000);
+    });
   }
 });
