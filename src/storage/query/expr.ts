@@ -12,8 +12,10 @@
  *
  * Predicates follow SQL: each evaluates to TRUE, FALSE or UNKNOWN, and a row is selected only
  * when the whole `where` is TRUE.
- * - A comparison (`eq`, `ne`, `lt`, `lte`, `gt`, `gte`, `between`, `like`) whose column value or
- *   literal is NULL is UNKNOWN. So `Expr.eq('x', null)` selects nothing: use `Expr.isNull('x')`.
+ * - A comparison (`eq`, `ne`, `lt`, `lte`, `gt`, `gte`, `like`) whose column value or literal
+ *   is NULL is UNKNOWN. So `Expr.eq('x', null)` selects nothing: use `Expr.isNull('x')`.
+ * - `between(x, lo, hi)` is `x >= lo AND x <= hi`: with a NULL bound it is FALSE when the other
+ *   bound already fails, else UNKNOWN.
  * - `in` is TRUE when the value equals a listed value, UNKNOWN when it is NULL or when it does
  *   not match and the list holds a NULL, FALSE otherwise; an empty list is always FALSE.
  * - `isNull` / `isNotNull` are never UNKNOWN.
