@@ -94,6 +94,8 @@ export class Snapshot {
   constructor(
     private readonly state: DbState,
     private readonly allowSystem = false,
+    /** Keys longer than writes accept cannot exist: reading one is the caller's error. */
+    private readonly maxKeyBytes = Number.MAX_SAFE_INTEGER,
   ) {}
 
   /** The seq of the last commit this snapshot includes. */
@@ -105,6 +107,12 @@ export class Snapshot {
   kvGet(projectId: string, scopeId: string, key: KvKey): KvEntry | undefined {
     const tree = this.kvTree(projectId, scopeId);
     const k = keyToByteString(key);
+    if (k.length > this.maxKeyBytes) {
+      throw new ValidationError(
+        `kv key in ${projectId}.${scopeId}: expected 1-${this.maxKeyBytes} bytes, got ${k.length}`,
+        { keyBytes: k.length },
+      );
+    }
     const value = tree.get(k);
     if (value === undefined) return undefined;
     return new PointKvEntry(k, byteStringToBytes(value), PersistentBTree.foundSeq);

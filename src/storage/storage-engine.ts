@@ -526,7 +526,7 @@ export class StorageEngine {
    * Hot read paths use it to avoid a Promise per read.
    */
   snapshot(consistency: ConsistencyMode = 'atLatest'): Snapshot {
-    return new Snapshot(this.stateFor(consistency));
+    return new Snapshot(this.stateFor(consistency), false, this.config.maxKvKeyBytes);
   }
 
   /** The seq a read at `consistency` would see. */
@@ -815,7 +815,7 @@ export class StorageEngine {
    */
   protected systemSnapshot(consistency: ConsistencyMode = 'atLatest'): Snapshot {
     if (this.isClosed || this.shuttingDown) throw new ClosedError('the database is closed');
-    return new Snapshot(this.stateFor(consistency, true), true);
+    return new Snapshot(this.stateFor(consistency, true), true, this.config.maxKvKeyBytes);
   }
 
   /**

@@ -238,6 +238,12 @@ describe('KV validation', () => {
       'VALIDATION',
       'kv key',
     );
+    // A key no write accepts cannot exist: reading one is an error too, not "not found".
+    await expect(db.kvGet('p', 's', '123456789')).rejects.toThrow(
+      /kv key in p\.s: expected 1-8 bytes, got 9/,
+    );
+    expect(() => db.snapshot().kvGet('p', 's', new Uint8Array(9))).toThrow(ValidationError);
+    expect((await db.kvGet('p', 's', '12345678'))?.version).toBeGreaterThan(0);
   });
 
   it('accepts a key of exactly the default 1 KiB and rejects 1 KiB + 1', async () => {
