@@ -59,7 +59,9 @@ export type ProcessorErrorPhase =
   /** Persisting the checkpoint failed (retried on the next run). */
   | 'checkpoint'
   /** Writing the dead letters failed (retried after `idleBackoffMs`). */
-  | 'deadLetter';
+  | 'deadLetter'
+  /** A handler call outlived `stopTimeoutMs` after stop: abandoned, its batch is redelivered. */
+  | 'stop';
 
 /** One error of a processor, as emitted on `db.processorErrors$`. Never kills the processor. */
 export interface ReactiveProcessorErrorEvent {

@@ -1,3 +1,4 @@
+import { TimeoutError } from '../storage/errors';
 import type { AedbInstance } from '../aedb-instance';
 import type { OutboxEvent } from '../storage/events/event-stream';
 import type { Mutation } from '../storage/mutation';
@@ -113,8 +114,22 @@ export class ProcessorRunner {
     this.cancelSleep?.();
     this.notify();
     this.stopped = (async () => {
-      await this.loopDone;
-      await this.ackInFlight;
+      if (await this.finishesWithin(this.deps.options.stopTimeoutMs)) {
+        await this.ackInFlight;
+      } else {
+        // The handler ignored its abort signal. Its batch never advanced the position, so
+        // acknowledging the position below cannot skip it: it is delivered again on restart.
+        this.report(
+          'stop',
+          new TimeoutError(
+            `processor '${this.deps.name}': a handler call did not finish within stopTimeoutMs (${this.deps.options.stopTimeoutMs} ms) after stop; stopped without it (its batch will be delivered again)`,
+          ),
+          0,
+          false,
+          false,
+          [],
+        );
+      }
       const name = this.deps.name;
       if (this.position > this.deps.checkpoints.seq(name)) {
         try {
@@ -125,6 +140,17 @@ export class ProcessorRunner {
       }
     })();
     return this.stopped;
+  }
+
+  /** Whether the delivery loop ends within `ms` (the timer never outlives the wait). */
+  private finishesWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), ms)),
+    );
+    return Promise.race([this.loopDone.then(() => true), timeout]).finally(() =>
+      clearTimeout(timer),
+    );
   }
 
   private async loop(): Promise<void> {

@@ -43,6 +43,13 @@ export interface ReactiveProcessorOptions {
   readonly retryBackoffMs?: number;
   /** Where a processor without a checkpoint starts. Default `'beginning'`. */
   readonly startFrom?: ProcessorStartFrom;
+  /**
+   * How long `stop()` (and `close()`) waits for a handler call in flight. A handler that
+   * ignores `ctx.signal` past this is abandoned: the processor stops without it, the timeout is
+   * reported on `processorErrors$`, and the batch is delivered again on the next start.
+   * Default 30,000 ms.
+   */
+  readonly stopTimeoutMs?: number;
 }
 
 /** {@link ReactiveProcessorOptions} with every default applied. */
@@ -61,6 +68,7 @@ export interface ResolvedProcessorOptions {
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   readonly startFrom: ProcessorStartFrom;
+  readonly stopTimeoutMs: number;
 }
 
 /** The defaults of every processor option (aedb's, plus `startFrom: 'beginning'`). */
@@ -79,6 +87,7 @@ export const DEFAULT_PROCESSOR_OPTIONS: ResolvedProcessorOptions = Object.freeze
   maxRetries: 3,
   retryBackoffMs: 100,
   startFrom: 'beginning',
+  stopTimeoutMs: 30_000,
 });
 
 const HOUR_MS = 3_600_000;
@@ -95,6 +104,7 @@ const INTEGER_RANGES = {
   checkpointWatermarkCommits: [1, 1_000_000],
   maxRetries: [0, 100],
   retryBackoffMs: [0, HOUR_MS],
+  stopTimeoutMs: [1, HOUR_MS],
 } as const satisfies Partial<Record<keyof ResolvedProcessorOptions, readonly [number, number]>>;
 
 const OPTION_NAMES = Object.keys(DEFAULT_PROCESSOR_OPTIONS) as (keyof ResolvedProcessorOptions)[];
@@ -188,6 +198,7 @@ export function resolveProcessorOptions(name: string, input: unknown): ResolvedP
     maxRetries: integer('maxRetries') ?? d.maxRetries,
     retryBackoffMs: integer('retryBackoffMs') ?? d.retryBackoffMs,
     startFrom: (startFrom as ProcessorStartFrom | undefined) ?? d.startFrom,
+    stopTimeoutMs: integer('stopTimeoutMs') ?? d.stopTimeoutMs,
   });
 }
 

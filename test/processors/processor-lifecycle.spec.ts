@@ -260,4 +260,30 @@ describe('processor lifecycle', () => {
     }
     expect(() => db.reactiveProcessorRuntimeStatus('x')).toThrow(ClosedError);
   });
+
+  it('abandons a handler that ignores its signal after stopTimeoutMs: close() returns, the batch is delivered again', async () => {
+    const db = await fx.open();
+    const errors: string[] = [];
+    db.processorErrors$.subscribe((e) => errors.push(`${e.phase}: ${e.error.message}`));
+    let calls = 0;
+    // Never settles and never looks at ctx.signal.
+    const stuck = () => {
+      calls++;
+      return new Promise<void>(() => undefined);
+    };
+    await db.startReactiveProcessor('stuck', { topicFilter: 't', stopTimeoutMs: 50 }, stuck);
+    await emitMany(db, 't', 1, 'x');
+    await waitFor(() => calls === 1, 'handler entered');
+    const started = Date.now();
+    const again = await fx.reopen(db);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(errors).toEqual([
+      expect.stringMatching(/^stop: .*did not finish within stopTimeoutMs \(50 ms\)/),
+    ]);
+    // The abandoned batch was never acknowledged: the next start delivers it again.
+    const rec = recorder();
+    expect(await again.registerReactiveProcessorHandler('stuck', rec.handler)).toBe(true);
+    await waitFor(() => rec.keys().length === 1, 'redelivery');
+    expect(rec.keys()).toEqual(['x0']);
+  });
 });

@@ -31,6 +31,7 @@ describe('processor options', () => {
       maxRetries: 3,
       retryBackoffMs: 100,
       startFrom: 'beginning',
+      stopTimeoutMs: 30_000,
     });
   });
 
