@@ -711,7 +711,7 @@ export class StorageEngine {
       lastCheckpointLongestSliceMs: m.lastCheckpointLongestSliceMs,
       startupRecoveryMicros: m.startupRecoveryMicros,
       startupRecoveredSeq: m.startupRecoveredSeq,
-      estimatedMemoryBytes: estimateMemory(this.history.latest),
+      estimatedMemoryBytes: this.history.latest.dataBytes,
     };
   }
 
@@ -901,25 +901,4 @@ function readConsistency(options: ReadOptions | undefined): ConsistencyMode {
   }
   // Only an absent consistency means the default: `null` is a malformed option, not "latest".
   return options?.consistency === undefined ? 'atLatest' : options.consistency;
-}
-
-const memoryEstimates = new WeakMap<DbState, number>();
-
-/**
- * Rough heap estimate: per entry its key and value bytes plus ~48 bytes of tree overhead.
- * O(entries), so it is cached per published state (states are immutable).
- */
-function estimateMemory(state: DbState): number {
-  const cached = memoryEstimates.get(state);
-  if (cached !== undefined) return cached;
-  let total = 0;
-  for (const tree of state.trees.values()) {
-    for (const leaf of tree.leaves()) {
-      const keys = leaf.keys;
-      const values = leaf.values;
-      for (let i = 0; i < keys.length; i++) total += keys[i].length + values[i].length + 48;
-    }
-  }
-  memoryEstimates.set(state, total);
-  return total;
 }

@@ -3,7 +3,7 @@ import { PersistentBTree } from '../btree/persistent-btree';
 import { applyCatalogEffect, type CatalogEffect } from '../catalog/catalog-effect';
 import { scopeTreeIds, tableTreeIds, type Catalog } from '../catalog/catalog';
 import type { TableSchema } from '../schema';
-import { DbState } from './db-state';
+import { DbState, ENTRY_OVERHEAD_BYTES, estimateTreeBytes } from './db-state';
 
 const EMPTY_TREE = PersistentBTree.empty().snapshot();
 
@@ -43,9 +43,13 @@ export class WorkingState {
   /** Ids of the trees changed by the last `publish` (for the `commits$` event). */
   lastPublishedTrees: readonly string[] = [];
 
+  /** Estimated data bytes of the current state, kept on every put and delete. */
+  private dataBytes: number;
+
   constructor(base: DbState) {
     this.catalog = base.catalog;
     this.published = base;
+    this.dataBytes = base.dataBytes;
     for (const [id, tree] of base.trees) this.trees.set(id, tree.fork());
   }
 
@@ -94,15 +98,27 @@ export class WorkingState {
       const kind = this.undoKinds[i];
       if (kind === UNDO_ENTRY) {
         const tree = this.undoTrees[i] as PersistentBTree;
+        const key = this.undoKeys[i];
         const prev = this.undoPrev[i] as string | undefined;
-        if (prev === undefined) tree.delete(this.undoKeys[i], this.undoSeqs[i]);
-        else tree.set(this.undoKeys[i], prev, this.undoSeqs[i]);
+        if (prev === undefined) {
+          const removed = tree.delete(key, this.undoSeqs[i]);
+          if (removed !== undefined) this.dataBytes -= entryBytes(key, removed);
+        } else {
+          const replaced = tree.set(key, prev, this.undoSeqs[i]);
+          this.dataBytes +=
+            replaced === undefined ? entryBytes(key, prev) : prev.length - replaced.length;
+        }
       } else if (kind === UNDO_CATALOG) {
         this.catalog = this.undoPrev[i] as Catalog;
       } else {
         const prev = this.undoPrev[i] as PersistentBTree | undefined;
+        const current = this.trees.get(this.undoKeys[i]);
+        if (current !== undefined) this.dataBytes -= estimateTreeBytes(current);
         if (prev === undefined) this.trees.delete(this.undoKeys[i]);
-        else this.trees.set(this.undoKeys[i], prev);
+        else {
+          this.trees.set(this.undoKeys[i], prev);
+          this.dataBytes += estimateTreeBytes(prev);
+        }
       }
     }
     this.clearUndo();
@@ -112,6 +128,7 @@ export class WorkingState {
   putEntry(treeId: string, key: string, value: string, seq: number): void {
     const tree = this.tree(treeId);
     const prev = tree.set(key, value, seq);
+    this.dataBytes += prev === undefined ? entryBytes(key, value) : value.length - prev.length;
     if (this.undoActive) {
       this.pushUndo(
         UNDO_ENTRY,
@@ -130,6 +147,7 @@ export class WorkingState {
     if (tree === undefined) return;
     const prev = tree.delete(key, seq);
     if (prev === undefined) return;
+    this.dataBytes -= entryBytes(key, prev);
     if (this.undoActive) this.pushUndo(UNDO_ENTRY, tree, key, prev, PersistentBTree.previousSeq);
     this.dirty.add(treeId);
   }
@@ -191,7 +209,9 @@ export class WorkingState {
     const prev = this.published;
     this.lastPublishedTrees = [...this.dirty];
     if (this.dirty.size === 0 && this.catalog === prev.catalog) {
-      if (seq !== prev.seq) this.published = new DbState(seq, prev.catalog, prev.trees);
+      if (seq !== prev.seq) {
+        this.published = new DbState(seq, prev.catalog, prev.trees, this.dataBytes);
+      }
       return this.published;
     }
     const trees = new Map(prev.trees);
@@ -201,7 +221,7 @@ export class WorkingState {
       else trees.set(id, tree.snapshot());
     }
     this.dirty.clear();
-    this.published = new DbState(seq, this.catalog, trees);
+    this.published = new DbState(seq, this.catalog, trees, this.dataBytes);
     return this.published;
   }
 
@@ -233,6 +253,10 @@ export class WorkingState {
   }
 
   private setTree(id: string, tree: PersistentBTree | undefined): void {
+    const current = this.trees.get(id);
+    // Dropping a tree is rare (DDL); walking it for its size is fine there.
+    if (current !== undefined) this.dataBytes -= estimateTreeBytes(current);
+    if (tree !== undefined) this.dataBytes += estimateTreeBytes(tree);
     if (this.undoActive) this.pushUndo(UNDO_TREE, undefined, id, this.trees.get(id), 0);
     if (tree === undefined) this.trees.delete(id);
     else this.trees.set(id, tree);
@@ -246,3 +270,7 @@ export class WorkingState {
 
 /** Builds the tree of a newly created index from the table's rows (inside the same commit). */
 export type IndexBuilder = (state: WorkingState, table: TableSchema, indexId: number) => void;
+
+function entryBytes(key: string, value: string): number {
+  return key.length + value.length + ENTRY_OVERHEAD_BYTES;
+}
