@@ -15,7 +15,7 @@ import {
   type AedbConfigInput,
   type CommitOptions,
   type KvSetMutation,
-} from '../../src/index';
+} from './aedb-api';
 import type { BenchValue } from '../harness/data';
 import { ownVersion } from '../harness/package-version';
 import type { AsyncReader, KvAdapter, KvStore, OpenOptions, ReadPath, SyncReader } from './adapter';
@@ -30,7 +30,14 @@ const NO_CHECKPOINTS: AedbConfigInput = {
   checkpointOnClose: false,
 };
 
-function configFor(options: OpenOptions): { config: AedbConfigInput; commit: CommitOptions } {
+/**
+ * The open config and commit options of a profile (`full` when durable; `os` or `batch-visible`
+ * otherwise; see the file comment). Also used by the W10 workloads that drive aedb directly.
+ */
+export function configFor(options: OpenOptions): {
+  config: AedbConfigInput;
+  commit: CommitOptions;
+} {
   const profile = options.profile ?? '';
   const extra = profile === 'no-checkpoints' ? NO_CHECKPOINTS : {};
   if (options.durable) return { config: { durabilityMode: 'full', ...extra }, commit: {} };

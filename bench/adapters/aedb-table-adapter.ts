@@ -3,7 +3,7 @@
  * active boolean)` with indexes `by_email(email)` and `by_age(age)`, written with `upsert`
  * mutations; `durabilityMode: 'os'` (not fsynced: the workload measures the engine's work).
  */
-import { AedbInstance, Expr, Query, type UpsertMutation } from '../../src/index';
+import { AedbInstance, Expr, Query, type UpsertMutation } from './aedb-api';
 import type { TableAdapter, TableStore, UserRow } from './table-adapter';
 
 const PROJECT = 'bench';

@@ -20,6 +20,10 @@ export interface BenchSizes {
   readonly baselineMs: number;
   /** Rows of the W10 table before upserts start. */
   readonly tableRows: number;
+  /** W10 envelope: accounts the transfers pick random pairs from. */
+  readonly accounts: number;
+  /** W10 processor catch-up: events emitted (1,000 per commit) before the processor starts. */
+  readonly catchUpEvents: number;
 }
 
 /** The full run: 1,000,000 rows and a few seconds per measured loop. */
@@ -34,6 +38,8 @@ export const FULL_SIZES: BenchSizes = Object.freeze({
   scanLength: 100,
   baselineMs: 3_000,
   tableRows: 200_000,
+  accounts: 10_000,
+  catchUpEvents: 1_000_000,
 });
 
 /** The quick run (`--quick`): small data and short loops, well under 3 minutes in all. */
@@ -48,4 +54,6 @@ export const QUICK_SIZES: BenchSizes = Object.freeze({
   scanLength: 100,
   baselineMs: 600,
   tableRows: 20_000,
+  accounts: 10_000,
+  catchUpEvents: 100_000,
 });

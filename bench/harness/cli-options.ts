@@ -24,8 +24,9 @@ export const USAGE = `npm run bench -- [options]
   --quick              small data (100,000 rows) and short loops, 1 repetition: < 3 minutes
   --reps N             repetitions per engine (default 3; 1 with --quick)
   --engine a,b         only these engines (${ENGINE_IDS.join(', ')})
-  --workload W1,W4:random
-                       only these workloads (or workload:scenario)
+  --workload W1,W4:random,W10:envelope
+                       only these workloads (or workload:scenario; a scenario filter also
+                       selects the scenarios whose id starts with it and a dash)
   --cpu-prof           write a V8 CPU profile per child to bench/results/profiles/
   --out NAME           results as bench/results/NAME.{json,md,svg} (default: latest for a full
                        unfiltered run, latest-quick with --quick, latest-partial when filtered)

@@ -10,12 +10,18 @@ export interface PlanItem {
   readonly engines: readonly EngineId[];
 }
 
+/**
+ * Whether a `--workload` filter selects the scenario: `W10` (every scenario of W10),
+ * `W10:envelope` (the scenario `envelope`, and those whose id starts with `envelope-`).
+ */
 function selected(options: BenchOptions, workload: Workload, scenario: Scenario): boolean {
   if (options.workloads.length === 0) return true;
   return options.workloads.some((f) => {
     const [w, s] = f.split(':');
     if (w !== workload.id.toUpperCase()) return false;
-    return s === undefined || s === scenario.id.toUpperCase();
+    if (s === undefined) return true;
+    const id = scenario.id.toUpperCase();
+    return s === id || id.startsWith(s + '-');
   });
 }
 

@@ -40,11 +40,16 @@ export async function runSequential(op: AsyncOp, timing: LoopTiming): Promise<Lo
   return result(rec, t - start);
 }
 
-/** `inFlight` workers, each running one operation at a time (so `inFlight` are outstanding). */
+/**
+ * `inFlight` workers, each running one operation at a time (so `inFlight` are outstanding).
+ * `onMeasureStart` runs once the warm-up's operations have all finished, before the first
+ * measured one starts (e.g. to reset counters the operations keep).
+ */
 export async function runInFlight(
   op: AsyncOp,
   inFlight: number,
   timing: LoopTiming,
+  onMeasureStart?: () => void,
 ): Promise<LoopResult> {
   let i = 0;
   const warmEnd = performance.now() + timing.warmupMs;
@@ -52,6 +57,7 @@ export async function runInFlight(
     while (performance.now() < warmEnd) await op(i++);
   };
   await Promise.all(Array.from({ length: inFlight }, warm));
+  onMeasureStart?.();
   const rec = new LatencyRecorder();
   const start = performance.now();
   const end = start + timing.durationMs;

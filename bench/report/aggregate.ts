@@ -104,6 +104,7 @@ export function aggregateScenario(
     columns: scenario.columns,
     compare: scenario.compare,
     unavailable: scenario.unavailable,
+    aedbOnly: scenario.aedbOnly,
     notApplicable: scenario.notApplicable ?? {},
     rows,
     ratios,

@@ -21,9 +21,9 @@ export function formatValue(v: number, unit: MetricUnit): string {
     case 'ops/s':
       return v >= 100 ? withSeparators(v) : sig(v);
     case 'us':
-      return v >= 1000 ? `${sig(v / 1000)} ms` : `${sig(v)} µs`;
+      return Math.abs(v) >= 1000 ? `${sig(v / 1000)} ms` : `${sig(v)} µs`;
     case 'ms':
-      return v >= 10_000 ? `${sig(v / 1000)} s` : `${sig(v)} ms`;
+      return Math.abs(v) >= 10_000 ? `${sig(v / 1000)} s` : `${sig(v)} ms`;
     case 'bytes':
       return Math.abs(v) >= 2 ** 30
         ? `${(v / 2 ** 30).toFixed(2)} GiB`
@@ -32,6 +32,8 @@ export function formatValue(v: number, unit: MetricUnit): string {
       return `${v.toFixed(2)}x`;
     case 'count':
       return withSeparators(v);
+    case '%':
+      return `${sig(v)}%`;
   }
 }
 

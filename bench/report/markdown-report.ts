@@ -77,8 +77,10 @@ export function scenarioSections(r: BenchResults, level = '###'): string {
     }
     const { headers, rows } = scenarioTable(s);
     out.push(
-      `Ratio: aedb / best peer of **${s.columns.find((c) => c.key === s.compare.metric)?.label ?? s.compare.metric}** ` +
-        `(${s.compare.higherIsBetter ? 'higher' : 'lower'} is better).`,
+      s.aedbOnly !== undefined
+        ? `aedb only: ${s.aedbOnly}.`
+        : `Ratio: aedb / best peer of **${s.columns.find((c) => c.key === s.compare.metric)?.label ?? s.compare.metric}** ` +
+            `(${s.compare.higherIsBetter ? 'higher' : 'lower'} is better).`,
     );
     out.push(rows.length > 0 ? markdownTable(headers, rows) : '_no results_');
     const na = Object.entries(s.notApplicable);

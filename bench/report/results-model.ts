@@ -78,6 +78,8 @@ export interface ScenarioResult {
   readonly columns: readonly MetricColumn[];
   readonly compare: Comparison;
   readonly unavailable: string | undefined;
+  /** Why only aedb runs it (no peer has the feature); absent in older results files. */
+  readonly aedbOnly?: string;
   readonly notApplicable: Readonly<Partial<Record<EngineId, string>>>;
   readonly rows: readonly AggregatedRow[];
   readonly ratios: readonly RatioResult[];

@@ -64,7 +64,9 @@ export function summaryLines(results: BenchResults): SummaryLine[] {
         aedb: aedbValue === undefined ? 'not measured' : formatValue(aedbValue, unit),
         bestPeer:
           ratio === undefined
-            ? '–'
+            ? s.aedbOnly === undefined
+              ? '–'
+              : 'none (aedb only)'
             : `${formatValue(ratio.bestPeer.value, unit)} ${rowName(ratio.bestPeer.engine, ratio.bestPeer.variant)}`,
         ratio: ratio === undefined ? '–' : formatRatio(ratio.ratio),
         better: s.compare.higherIsBetter ? 'higher' : 'lower',

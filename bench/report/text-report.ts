@@ -13,7 +13,8 @@ export function textReport(r: BenchResults): string {
       continue;
     }
     const { headers, rows } = scenarioTable(s);
-    out.push(`${s.title}\n${textTable(headers, rows)}`);
+    const only = s.aedbOnly === undefined ? '' : ` (aedb only: ${s.aedbOnly})`;
+    out.push(`${s.title}${only}\n${textTable(headers, rows)}`);
   }
   const lines = summaryLines(r).map((l) => [
     l.scenario.replace(/^(W\d+) .*$/, '$1') + ' ' + l.row,

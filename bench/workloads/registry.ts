@@ -8,7 +8,7 @@ import { w6RangeScans } from './w6-range-scans';
 import { w7Reopen } from './w7-reopen';
 import { w8CheckpointLatency } from './w8-checkpoint-latency';
 import { w9Memory } from './w9-memory';
-import { w10Tables } from './w10-tables';
+import { w10Features } from './w10-features';
 import type { Workload } from './workload';
 
 /** W1 ... W10. */
@@ -22,7 +22,7 @@ export const WORKLOADS: readonly Workload[] = [
   w7Reopen,
   w8CheckpointLatency,
   w9Memory,
-  w10Tables,
+  w10Features,
 ];
 
 /** The workload with this id (`W1`...), case-insensitive. */

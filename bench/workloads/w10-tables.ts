@@ -1,9 +1,7 @@
 /**
- * W10: typed-table workloads. Available now: upserts into a table with a typed row and two
- * secondary indexes (aedb vs. a SQLite table with the same indexes), one row per commit and
- * 1,000 rows per transaction, over random existing ids whose indexed columns change. The
- * envelope (two numerics + postflight) and commit-to-processor workloads wait for their
- * features and are listed as "not yet available".
+ * W10 tables: upserts into a table with a typed row and two secondary indexes (aedb vs. a SQLite
+ * table with the same indexes), one row per commit and 1,000 rows per transaction, over random
+ * existing ids whose indexed columns change. Not fsynced (aedb `os`, SQLite `NORMAL`).
  */
 import { performance } from 'node:perf_hooks';
 import { aedbTableAdapter } from '../adapters/aedb-table-adapter';
@@ -15,7 +13,7 @@ import { randomIds } from '../harness/prng';
 import type { ChildRequest, EngineId } from '../harness/protocol';
 import { loopMetrics, runSequential } from '../harness/timed-loops';
 import { storeDir } from './store-dir';
-import type { Workload } from './workload';
+import type { ScenarioGroup } from './workload';
 
 const UPSERT_SEED = 0xab1e;
 
@@ -58,13 +56,8 @@ async function upsertBatches(store: TableStore, req: ChildRequest, ids: Uint32Ar
   return { rowsPerSec: (rows * 1000) / engineMs, p50Us: s.p50Us, p99Us: s.p99Us, rows };
 }
 
-/** W10. */
-export const w10Tables: Workload = {
-  id: 'W10',
-  name: 'tables',
-  summary:
-    'Typed-table upserts with two secondary indexes (aedb vs. a SQLite table with the same ' +
-    'indexes), not fsynced; envelope and processor workloads are not yet available.',
+/** The W10 table scenarios. */
+export const w10Tables: ScenarioGroup = {
   scenarios: [
     {
       id: 'upsert',
@@ -90,24 +83,6 @@ export const w10Tables: Workload = {
       ],
       compare: { metric: 'rowsPerSec', higherIsBetter: true },
       targets: [],
-    },
-    {
-      id: 'envelope',
-      title: 'W10 envelope with two numerics + postflight',
-      engines: ['aedb'],
-      columns: [],
-      compare: { metric: 'opsPerSec', higherIsBetter: true },
-      targets: [],
-      unavailable: 'not yet available: atomic numerics and postflight checks are another issue',
-    },
-    {
-      id: 'processor',
-      title: 'W10 commit-to-processor latency',
-      engines: ['aedb'],
-      columns: [],
-      compare: { metric: 'p50Us', higherIsBetter: false },
-      targets: [],
-      unavailable: 'not yet available: reactive processors are another issue',
     },
   ],
   async run(req) {

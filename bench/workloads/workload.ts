@@ -5,7 +5,7 @@
 import type { ChildRequest, EngineId, Json, RowResult } from '../harness/protocol';
 
 /** How a metric is shown. */
-export type MetricUnit = 'ops/s' | 'us' | 'ms' | 'bytes' | 'x' | 'count';
+export type MetricUnit = 'ops/s' | 'us' | 'ms' | 'bytes' | 'x' | 'count' | '%';
 
 /** A column of a scenario's table. */
 export interface MetricColumn {
@@ -60,12 +60,27 @@ export interface Scenario {
   readonly unavailable?: string;
   /** Engines that do not take part, and why (listed under the table). */
   readonly notApplicable?: Readonly<Partial<Record<EngineId, string>>>;
+  /**
+   * Set when only aedb runs the scenario because no peer has the feature: why (shown instead of
+   * the ratio; there is no "best peer").
+   */
+  readonly aedbOnly?: string;
 }
 
 /** What one phase returns. */
 export interface PhaseOutput {
   readonly rows: readonly RowResult[];
   readonly handoff?: Json;
+}
+
+/**
+ * Some scenarios of a workload with the code that runs them (W10 is made of several groups,
+ * one file each).
+ */
+export interface ScenarioGroup {
+  readonly scenarios: readonly Scenario[];
+  /** Run one phase of one of {@link ScenarioGroup.scenarios}. */
+  run(request: ChildRequest): Promise<PhaseOutput>;
 }
 
 /** A workload: W1 ... W10. */
