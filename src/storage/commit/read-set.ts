@@ -140,11 +140,11 @@ export function validateReadSet(
   const points = readSet.points ?? [];
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    const { tree, key, what } = resolvePoint(view, p, allowSystem);
+    const { tree, key } = resolvePoint(view, p, allowSystem);
     const current = tree.get(key) === undefined ? 0 : (tree.getSeq(key) as number);
     if (current !== p.version) {
       throw new ConflictError(
-        `read set is stale: ${what} was read at version ${p.version} but is now at version ${current}; re-read and retry`,
+        `read set is stale: ${describePoint(p)} was read at version ${p.version} but is now at version ${current}; re-read and retry`,
         { index: i, expectedVersion: p.version, actualVersion: current },
       );
     }
@@ -170,24 +170,36 @@ function resolvePoint(
   view: StateView,
   p: ReadSetPoint,
   allowSystem: boolean,
-): { tree: OrderedMapView; key: string; what: string } {
-  checkNames(p.projectId, p.scopeId, allowSystem);
+): { tree: OrderedMapView; key: string } {
+  // Names that resolve in the catalog are valid by construction: validate only on a miss
+  // (this runs for every point of every envelope).
+  if (p.projectId === SYSTEM_PROJECT && !allowSystem) checkNames(p.projectId, p.scopeId, false);
   if (p.type === 'kv') {
-    const scope = view.catalog.requireScope(p.projectId, p.scopeId);
-    const key = keyToByteString(p.key);
-    return {
-      tree: view.readTree(kvTreeId(scope.scopeNum)),
-      key,
-      what: `kv key in ${p.projectId}.${p.scopeId}`,
-    };
+    let scope = view.catalog.scope(p.projectId, p.scopeId);
+    if (scope === undefined) {
+      checkNames(p.projectId, p.scopeId, allowSystem);
+      scope = view.catalog.requireScope(p.projectId, p.scopeId);
+    }
+    return { tree: view.readTree(kvTreeId(scope.scopeNum)), key: keyToByteString(p.key) };
   }
-  validateName('table', p.tableName);
-  const layout = tableLayout(view.catalog.requireTable(p.projectId, p.scopeId, p.tableName));
+  let table = view.catalog.table(p.projectId, p.scopeId, p.tableName);
+  if (table === undefined) {
+    checkNames(p.projectId, p.scopeId, allowSystem);
+    validateName('table', p.tableName);
+    table = view.catalog.requireTable(p.projectId, p.scopeId, p.tableName);
+  }
+  const layout = tableLayout(table);
   return {
     tree: view.readTree(layout.rowsTreeId),
     key: encodePrimaryKeyInput(layout, p.primaryKey),
-    what: `a row of table '${layout.name}'`,
   };
+}
+
+/** What a stale point refers to, for the error message (built only on failure). */
+function describePoint(p: ReadSetPoint): string {
+  return p.type === 'kv'
+    ? `kv key in ${p.projectId}.${p.scopeId}`
+    : `a row of table '${p.projectId}.${p.scopeId}.${p.tableName}'`;
 }
 
 function resolveRange(
