@@ -478,6 +478,11 @@ export class AedbService {
     return this.db.waitForDurable(seq);
   }
 
+  /** Resolves once `seq` is visible to readers (see `AedbInstance.waitForVisible`). */
+  waitForVisible(seq: number): Promise<number> {
+    return this.db.waitForVisible(seq);
+  }
+
   /** Fsync the WAL now, in any durability mode. */
   forceFsync(): Promise<number> {
     return this.db.forceFsync();

@@ -661,6 +661,15 @@ export class StorageEngine {
     return this.ensureOpen() ?? this.pipeline.waitForDurable(seq);
   }
 
+  /**
+   * Resolves once `seq` is visible to readers. After a `CONFLICT` in `full` mode, the commit
+   * that won may not be visible yet (it becomes visible after its fsync): wait for the
+   * conflict's `details.actualVersion` before re-reading, or the retry reads the old value.
+   */
+  waitForVisible(seq: number): Promise<number> {
+    return this.ensureOpen() ?? this.pipeline.waitForVisible(seq);
+  }
+
   /** Fsync the WAL now, in any durability mode. Resolves with the synced head seq. */
   forceFsync(): Promise<number> {
     return this.ensureOpen() ?? this.pipeline.forceFsync();

@@ -117,6 +117,7 @@ export class CommitPipeline {
   private rotating: Promise<void> | null = null;
   private batchTimer: NodeJS.Timeout | null = null;
   private durableWaiters: DurableWaiter[] = [];
+  private visibleWaiters: DurableWaiter[] = [];
   private pendingCount = 0;
   private pendingBytes = 0;
   /**
@@ -249,6 +250,25 @@ export class CommitPipeline {
     });
   }
 
+  /** Resolves with the visible head once `seq` is visible to readers. */
+  waitForVisible(seq: number): Promise<number> {
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      return Promise.reject(
+        new ValidationError(
+          `waitForVisible: expected a non-negative integer seq, got ${String(seq)}`,
+        ),
+      );
+    }
+    const visible = this.history.latest.seq;
+    if (seq <= visible) return Promise.resolve(visible);
+    const refusal = this.failure ?? (this.closed ? this.closedError() : null);
+    if (refusal !== null) return Promise.reject(refusal);
+    return new Promise<number>((resolve, reject) => {
+      this.visibleWaiters.push({ seq, resolve, reject });
+      this.visibleWaiters.sort((a, b) => a.seq - b.seq);
+    });
+  }
+
   /**
    * Fsync everything written when the call is made, in any durability mode. Resolves with the
    * synced head (which may be further along). Commits written meanwhile do not delay it: the
@@ -300,6 +320,8 @@ export class CommitPipeline {
     const err = this.failure ?? this.closedError();
     for (const w of this.durableWaiters) w.reject(err);
     this.durableWaiters = [];
+    for (const w of this.visibleWaiters) w.reject(err);
+    this.visibleWaiters = [];
   }
 
   private refusal(): AedbError | null {
@@ -636,6 +658,13 @@ export class CommitPipeline {
       effects: batch.effects,
       offsets: batch.offsets,
     });
+    if (this.visibleWaiters.length > 0) {
+      const waiters = this.visibleWaiters;
+      let i = 0;
+      while (i < waiters.length && waiters[i].seq <= batch.lastSeq)
+        waiters[i++].resolve(batch.lastSeq);
+      if (i > 0) this.visibleWaiters = waiters.slice(i);
+    }
     this.onVisible({
       firstSeq: batch.firstSeq,
       lastSeq: batch.lastSeq,
@@ -731,6 +760,8 @@ export class CommitPipeline {
     this.unsynced.length = 0;
     for (const w of this.durableWaiters) w.reject(failure);
     this.durableWaiters = [];
+    for (const w of this.visibleWaiters) w.reject(failure);
+    this.visibleWaiters = [];
     this.rejectQueued(this.refusal() as AedbError);
   }
 }

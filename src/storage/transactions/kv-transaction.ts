@@ -63,6 +63,7 @@ export interface TransactionHost {
     envelope: TransactionEnvelope,
     options: { finality?: CommitFinality },
   ): Promise<CommitResult>;
+  waitForVisible(seq: number): Promise<number>;
   readonly stripeLocks: StripeLocks;
 }
 
@@ -167,6 +168,10 @@ export class KvTransaction {
         } catch (err) {
           if (!(err instanceof ConflictError) || attempt >= (this.options.maxConflictRetries ?? 3))
             throw err;
+          // The winner may not be visible yet (in full mode it is after its fsync): re-reading
+          // before it is would conflict again.
+          const actual = err.details.actualVersion;
+          if (typeof actual === 'number') await this.host.waitForVisible(actual);
         }
       }
     } finally {

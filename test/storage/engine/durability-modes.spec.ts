@@ -298,3 +298,16 @@ describe('headState', () => {
     expect(again.headState()).toEqual({ visibleHeadSeq: 1, durableHeadSeq: 1 });
   });
 });
+
+describe('waitForVisible', () => {
+  it('resolves when a seq becomes visible (full mode: after its fsync) and validates its argument', async () => {
+    const db = await open({ durabilityMode: 'full' });
+    const head = db.headState().visibleHeadSeq;
+    expect(await db.waitForVisible(head)).toBe(head);
+    const pending = db.kvSet('p', 's', 'w', 'v');
+    const visible = await db.waitForVisible(head + 1);
+    expect(visible).toBeGreaterThanOrEqual(head + 1);
+    expect((await pending).commitSeq).toBe(head + 1);
+    await expectRejects(db.waitForVisible(-1), ValidationError, 'VALIDATION', 'waitForVisible');
+  });
+});

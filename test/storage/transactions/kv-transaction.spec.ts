@@ -206,4 +206,19 @@ describe('db.transaction', () => {
     expect(() => db.transaction('g', 's', { lockTimeoutMs: -1 })).toThrow(ValidationError);
     expect(() => db.transaction('g', 's').requireMin('k', 1.5)).toThrow(ValidationError);
   });
+
+  it('in full mode, conflicted retries wait for the winner to be visible instead of re-reading stale data', async () => {
+    await db.close();
+    db = await AedbInstance.open(dir, { durabilityMode: 'full' });
+    await db.transaction('g', 's').execute((ctx) => ctx.set('n', TypedValue.i64(0)));
+    // No require*: no locks, so the 20 read-modify-writes race and conflict on the read set.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        db.transaction('g', 's', { maxConflictRetries: 40 }).execute((ctx) => {
+          ctx.set('n', TypedValue.i64(ctx.get('n').asI64() + 1n));
+        }),
+      ),
+    );
+    expect(await i64('n')).toBe(20n);
+  });
 });
