@@ -12,6 +12,7 @@ import {
   type ProcessorEngine,
 } from './processor-engine';
 import { validateProcessorName } from './reactive-processor-options';
+import { describeValue } from '../storage/values/normalize-value';
 
 const TABLE = 'reactive_processor_checkpoints';
 
@@ -96,7 +97,7 @@ export class CheckpointStore {
     checkSeq(`checkpoint of '${name}'`, seq);
     if (!Number.isSafeInteger(watermarkCommits) || watermarkCommits < 1) {
       throw new ValidationError(
-        `checkpoint of '${name}' watermarkCommits: expected a positive integer, got ${String(watermarkCommits)}`,
+        `checkpoint of '${name}' watermarkCommits: expected a positive integer, got ${describeValue(watermarkCommits)}`,
         { processorName: name },
       );
     }

@@ -13,6 +13,7 @@ import {
   systemUpsert,
   type ProcessorEngine,
 } from './processor-engine';
+import { describeValue } from '../storage/values/normalize-value';
 
 const TABLE = 'reactive_processor_dead_letters';
 const MAX_ERROR_CHARS = 4096;
@@ -176,7 +177,7 @@ function checkFilter(filter: unknown, defaultLimit: number): number {
   const limit = f.limit ?? defaultLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new ValidationError(
-      `dead letter filter limit: expected an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`,
+      `dead letter filter limit: expected an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
     );
   }
   return limit;

@@ -2,6 +2,7 @@ import type { CommitResult } from '../storage/commit/commit-request';
 import { AedbError, ValidationError, type AedbErrorCode } from '../storage/errors';
 import type { Mutation, PrimaryKeyInput } from '../storage/mutation';
 import type { Row } from '../storage/schema';
+import { describeValue } from '../storage/values/normalize-value';
 
 /** One keyed-state effect of an {@link EffectBatch}. */
 export type KeyedStateEffect =
@@ -69,7 +70,7 @@ export function effectBatchMutations(
       });
     } else {
       throw new ValidationError(
-        `commitEffectBatch effects[${i}]: expected type 'write' or 'delete', got ${JSON.stringify((e as { type?: unknown } | null)?.type)}`,
+        `commitEffectBatch effects[${i}]: expected type 'write' or 'delete', got ${describeValue((e as { type?: unknown } | null)?.type)}`,
       );
     }
   });

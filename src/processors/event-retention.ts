@@ -4,6 +4,7 @@ import type { Snapshot } from '../storage/snapshot';
 import type { CheckpointStore } from './checkpoint-store';
 import { nowMicros, systemDelete, systemRows, type ProcessorEngine } from './processor-engine';
 import type { RegistryStore } from './registry-store';
+import { describeValue } from '../storage/values/normalize-value';
 
 /**
  * Which events `compactEvents` removes from the outbox. An event is removed when it is older
@@ -155,7 +156,7 @@ function checkPolicy(policy: unknown): CheckedPolicy {
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
       throw new ValidationError(
-        `compactEvents policy.${name}: expected an integer from ${min} to ${max}, got ${String(v)}`,
+        `compactEvents policy.${name}: expected an integer from ${min} to ${max}, got ${describeValue(v)}`,
       );
     }
     return v;

@@ -7,6 +7,7 @@ import type { Row, TableSchema, Value } from '../storage/schema';
 import type { Snapshot } from '../storage/snapshot';
 import type { ConsistencyMode } from '../storage/storage-engine';
 import { KeyedSerializer } from './processor-engine';
+import { describeValue } from '../storage/values/normalize-value';
 
 /** A single-column primary key value. */
 export type KeyedStateKey = string | number | bigint | boolean | Uint8Array | Date;
@@ -263,7 +264,7 @@ function indexQuery(
   const order = request.order ?? 'asc';
   if (order !== 'asc' && order !== 'desc') {
     throw new ValidationError(
-      `keyed state index order: expected 'asc' or 'desc', got ${String(order)}`,
+      `keyed state index order: expected 'asc' or 'desc', got ${describeValue(order)}`,
     );
   }
   let q = Query.select('*').from(schema.tableName);

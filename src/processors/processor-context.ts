@@ -11,6 +11,7 @@ import type {
   KeyedStateIndexQuery,
   KeyedStateKey,
 } from './keyed-state';
+import { describeValue } from '../storage/values/normalize-value';
 
 /** What a {@link ProcessorContext} works with. @internal */
 export interface ProcessorContextDeps {
@@ -234,7 +235,7 @@ function toBigInt(what: string, v: unknown, nonNegative: boolean): bigint {
   else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
   else
     throw new ValidationError(
-      `processor context ${what}: expected a bigint or safe integer, got ${String(v)}`,
+      `processor context ${what}: expected a bigint or safe integer, got ${describeValue(v)}`,
     );
   if (nonNegative && b < 0n) {
     throw new ValidationError(

@@ -10,6 +10,7 @@ import type { Row } from '../storage/schema';
 import type { Snapshot } from '../storage/snapshot';
 import type { ConsistencyMode } from '../storage/storage-engine';
 import { SYSTEM_SCOPE, type SystemTableName } from '../storage/system/system-tables';
+import { describeValue } from '../storage/values/normalize-value';
 
 /**
  * What the processor layer needs from the engine: the protected hooks of `StorageEngine`,
@@ -80,7 +81,7 @@ export function systemDelete(table: SystemTableName, primaryKey: Row): Mutation 
 export function checkSeq(what: string, seq: unknown): asserts seq is number {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
     throw new ValidationError(
-      `${what}: expected a non-negative integer commit seq, got ${String(seq)}`,
+      `${what}: expected a non-negative integer commit seq, got ${describeValue(seq)}`,
     );
   }
 }

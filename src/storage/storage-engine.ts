@@ -342,7 +342,9 @@ export class StorageEngine {
    * `commitSeq` is the original commit's and nothing applied).
    */
   async commitActionEnvelope(request: ActionEnvelopeRequest): Promise<ActionCommitResult> {
-    const result = await this.commitEnvelope(request, { finality: request.finality });
+    // A malformed request is rejected by commitEnvelope; only read `finality` off an object.
+    const finality = request !== null && typeof request === 'object' ? request.finality : undefined;
+    const result = await this.commitEnvelope(request, { finality });
     return {
       commitSeq: result.commitSeq,
       durableHeadSeq: result.durableHeadSeq,

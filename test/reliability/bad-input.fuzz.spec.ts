@@ -3,7 +3,9 @@
  * extra nesting, huge and negative numbers, NaN, values of the wrong column type, unknown
  * mutation types, garbage DDL), malformed queries and `Expr` trees, bad keys (not strings or
  * bytes, empty, oversized, lone surrogates), configurations and option objects (commit, read,
- * scan). Every call must fail with a typed `AedbError` — never a TypeError or any other
+ * scan), atomic numerics (bad amounts and policies, and arithmetic that must be refused),
+ * envelopes (shapes, read sets, idempotency keys, stale reads), read assertions (in envelopes and
+ * in `postflightCheck`), and the processor API (options, names, handlers, checkpoints, events). Every call must fail with a typed `AedbError` — never a TypeError or any other
  * exception, never a synchronous throw from a method that returns a Promise, never an unhandled
  * rejection — and the database must be exactly as it was (a full dump before and after).
  *
@@ -18,15 +20,23 @@ import {
   AedbInstance,
   Expr,
   Query,
+  encodeU256,
+  encodeU64,
   type AedbConfigInput,
   type Mutation,
+  type ReactiveProcessorOptions,
+  type ReadAssertion,
+  type TransactionEnvelope,
 } from '../../src/index';
+import { MUTATION_TYPES } from '../../src/storage/mutation';
 import { dumpState, type StateDump } from '../storage/engine/engine-fixture';
 import { recordReliability } from '../support/reliability-stats';
 import { removeTempDir } from '../support/temp-dir';
 import { makeFastTempDir } from './fast-temp';
 
 const RUNS = Number(process.env.AEDB_PROPERTY_RUNS ?? 150);
+/** A valid mutation, to pair with broken parts (the pair must fail as a whole). */
+const VALID: Mutation = { type: 'kvSet', projectId: 'p', scopeId: 's', key: 'fuzz', value: 'x' };
 jest.setTimeout(Math.max(60_000, RUNS * 200));
 const T = { projectId: 'p', scopeId: 's', tableName: 't' } as const;
 
@@ -72,6 +82,10 @@ beforeAll(async () => {
     });
     await db.kvSet('p', 's', `k${i}`, `v${i}`);
   }
+  // Numeric balances, and an idempotency record whose key a different request may not reuse.
+  await db.kvSet('p', 's', 'bal', encodeU64(5n));
+  await db.kvSet('p', 's', 'wide', encodeU256(5n));
+  await db.commitEnvelope({ idempotencyKey: 'used', writeIntent: { mutations: [VALID] } });
   before = dumpState(db);
 });
 
@@ -470,19 +484,7 @@ const badMutation: fc.Arbitrary<unknown> = fc.oneof(
   shapeless,
   fc
     .string()
-    .filter(
-      (t) =>
-        ![
-          'insert',
-          'upsert',
-          'updateFields',
-          'delete',
-          'kvSet',
-          'kvDel',
-          'ddl',
-          'emitEvent',
-        ].includes(t),
-    )
+    .filter((t) => !(MUTATION_TYPES as readonly string[]).includes(t))
     .map((type) => ({ type, ...T })),
   fc
     .constantFrom('insert', 'upsert')
@@ -916,5 +918,551 @@ describe('malformed configurations fail with a typed error and leave the directo
     );
     const ok = await AedbInstance.open(dir, { durabilityMode: 'os' });
     await ok.close();
+  });
+});
+
+// ------------------------------------------------------------------ transactions
+
+const U64_MAX = (1n << 64n) - 1n;
+const U256_MAX = (1n << 256n) - 1n;
+const AT = { projectId: 'p', scopeId: 's' } as const;
+
+/** Anything but a valid amount of `width` bytes (a bigint or safe integer in range, or bytes). */
+function badAmount(width: 8 | 32): fc.Arbitrary<unknown> {
+  const max = width === 8 ? U64_MAX : U256_MAX;
+  return fc.oneof(
+    junk.filter(
+      (v) =>
+        !(typeof v === 'bigint' && v >= 0n && v <= max) &&
+        !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) &&
+        !(v instanceof Uint8Array && v.length === width),
+    ),
+    fc.constantFrom<unknown>(-1n, -1, 1.5, Number.NaN, max + 1n, '5', new Uint8Array(width + 1)),
+  );
+}
+
+/** Numeric mutations that must fail: bad inputs, and arithmetic the policies refuse. */
+const badNumeric: fc.Arbitrary<unknown> = fc.oneof(
+  fc
+    .constantFrom('kvAddU64Ex', 'kvSubU64Ex', 'kvAddU256Ex', 'kvSubU256Ex')
+    .chain((type) =>
+      badAmount(type.includes('256') ? 32 : 8).map((amount) => ({ type, ...AT, key: 'n', amount })),
+    ),
+  fc
+    .constantFrom('kvMaxU64', 'kvMinU64', 'kvMaxU256', 'kvMinU256')
+    .chain((type) =>
+      badAmount(type.includes('256') ? 32 : 8).map((value) => ({ type, ...AT, key: 'n', value })),
+    ),
+  junkExcept(undefined, 'treatAsZero', 'reject').map((onMissing) => ({
+    type: 'kvAddU64Ex',
+    ...AT,
+    key: 'bal',
+    amount: 1n,
+    onMissing,
+  })),
+  junkExcept(undefined, 'reject', 'saturate').map((onOverflow) => ({
+    type: 'kvAddU256Ex',
+    ...AT,
+    key: 'wide',
+    amount: 1n,
+    onOverflow,
+  })),
+  junkExcept(undefined, 'reject', 'noOp').map((onUnderflow) => ({
+    type: 'kvSubU64Ex',
+    ...AT,
+    key: 'bal',
+    amount: 1n,
+    onUnderflow,
+  })),
+  fc.constantFrom<unknown>(
+    { type: 'kvSubU64Ex', ...AT, key: 'bal', amount: 6n }, // UNDERFLOW
+    { type: 'kvSubU64Ex', ...AT, key: 'bal', amount: 6n, onUnderflow: 'reject' },
+    { type: 'kvAddU64Ex', ...AT, key: 'bal', amount: U64_MAX }, // OVERFLOW
+    { type: 'kvAddU256Ex', ...AT, key: 'wide', amount: U256_MAX },
+    { type: 'kvSubU64Ex', ...AT, key: 'nope', amount: 1n, onMissing: 'reject' }, // NOT_FOUND
+    { type: 'kvAddU64Ex', ...AT, key: 'nope', amount: 1n, onMissing: 'reject' },
+    { type: 'kvAddU64Ex', ...AT, key: 'k1', amount: 1n }, // a 2-byte text value
+    { type: 'kvAddU64Ex', ...AT, key: 'wide', amount: 1n }, // a u256 where a u64 is expected
+    { type: 'kvMaxU256', ...AT, key: 'bal', value: 1n },
+    { type: 'kvAddI64Bounded', ...AT, key: 'i', delta: 1n, min: 5n, max: 1n },
+    { type: 'kvAddI64Bounded', ...AT, key: 'i', delta: -10n, min: 0n },
+    { type: 'kvAddI64Bounded', ...AT, key: 'i', delta: 10n, max: 5n },
+    { type: 'kvAddI64Bounded', ...AT, key: 'i', delta: 1n << 63n },
+    { type: 'kvAddI64Bounded', ...AT, key: 'bal', delta: 1n, min: 'x' },
+    { type: 'kvMutateU64', ...AT, key: 'bal', op: 'set', operand: 1n, expectedSeq: 999 }, // CONFLICT
+    { type: 'kvMutateU64', ...AT, key: 'bal', op: 'mul', operand: 1n },
+    { type: 'kvMutateU64', ...AT, key: 'bal', op: 'sub', operand: 6n },
+    { type: 'kvMutateU256', ...AT, key: 'wide', op: 'add', operand: U256_MAX },
+    { type: 'kvMutateU64', ...AT, key: 'bal', op: 'set', operand: 1n, expectedSeq: -1 },
+    { type: 'counterAdd', ...AT, key: 'c', delta: 1n, shardCount: 0 },
+    { type: 'counterAdd', ...AT, key: 'c', delta: 1n, shardCount: 4097 },
+    { type: 'counterAdd', ...AT, key: 'c', delta: 1n, shardCount: 2, shardHint: -1 },
+    { type: 'counterAdd', ...AT, key: 'x'.repeat(1021), delta: 1n, shardCount: 2 },
+    { type: 'counterAdd', ...AT, key: 'c', delta: -1n, shardCount: 2 },
+    { type: 'tableIncU256', ...T, primaryKey: [1], column: 'amount', amount: 1n }, // a u64 column
+    { type: 'tableIncU256', ...T, primaryKey: [1], column: 'id', amount: 1n },
+    { type: 'tableIncU256', ...T, primaryKey: [999], column: 'u', amount: 1n }, // NOT_FOUND
+    { type: 'tableDecU256', ...T, primaryKey: [1], column: 'u', amount: 1n }, // NULL is 0
+    { type: 'tableIncU256', ...T, primaryKey: [1], column: 'u', amount: -1n },
+    { type: 'tableIncU256', ...T, primaryKey: [1], column: 'u', amount: 1n, onOverflow: 'x' },
+  ),
+  junk
+    .filter((v) => v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+    .map((shardHint) => ({
+      type: 'counterAdd',
+      ...AT,
+      key: 'c',
+      delta: 1n,
+      shardCount: 2,
+      shardHint,
+    })),
+  junk
+    .filter((v) => v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+    .map((expectedSeq) => ({
+      type: 'kvMutateU64',
+      ...AT,
+      key: 'bal',
+      op: 'set',
+      operand: 1n,
+      expectedSeq,
+    })),
+  junk
+    .filter(
+      (v) =>
+        !(typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n) &&
+        !(typeof v === 'number' && Number.isSafeInteger(v)),
+    )
+    .map((delta) => ({ type: 'kvAddI64Bounded', ...AT, key: 'i', delta })),
+  fc
+    .record({ column: junkExcept('u'), primaryKey: badPk })
+    .map((x) => ({ type: 'tableDecU256', ...T, amount: 1n, ...x })),
+  fc
+    .record({ projectId: junkExcept('p'), scopeId: junkExcept('s') })
+    .map((x) => ({ type: 'kvAddU64Ex', ...x, key: 'bal', amount: 1n })),
+);
+
+/** Read assertions that fail, or are malformed (checked before anything is evaluated). */
+const badAssertion: fc.Arbitrary<unknown> = fc.oneof(
+  shapeless,
+  junkExcept(
+    'keyEquals',
+    'keyCompare',
+    'keyExists',
+    'keyVersion',
+    'rowVersion',
+    'rowExists',
+    'rowColumnCompare',
+    'countCompare',
+    'sumCompare',
+    'all',
+    'any',
+    'not',
+  ).map((type) => ({ type, ...AT, key: 'k1' })),
+  fc.constantFrom<unknown>(
+    { type: 'keyExists', ...AT, key: 'nope' }, // ASSERTION_FAILED
+    { type: 'keyEquals', ...AT, key: 'k1', value: 'v2' },
+    { type: 'keyCompare', ...AT, key: 'bal', op: 'gt', threshold: 5n },
+    { type: 'keyVersion', ...AT, key: 'k1', expectedSeq: 0 },
+    { type: 'rowExists', ...T, primaryKey: [999] },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'amount', op: 'eq', value: 7n },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'small', op: 'eq', value: 1 }, // NULL
+    { type: 'countCompare', ...T, op: 'eq', value: 999 },
+    { type: 'sumCompare', ...T, column: 'amount', op: 'gt', value: 100n },
+    { type: 'any', assertions: [] },
+    { type: 'not', assertion: { type: 'all', assertions: [] } },
+    {
+      type: 'all',
+      assertions: [
+        { type: 'keyExists', ...AT, key: 'k1' },
+        { type: 'keyExists', ...AT, key: 'zz' },
+      ],
+    },
+    { type: 'keyExists', projectId: 'p', scopeId: 'nope', key: 'k1' }, // NOT_FOUND
+    { type: 'rowExists', ...T, tableName: 'nope', primaryKey: [1] },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'zzz', op: 'eq', value: 1 },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'name', op: 'eq', value: 5 },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'doc', op: 'lt', value: {} },
+    { type: 'rowColumnCompare', ...T, primaryKey: [1], column: 'name', op: 'eq', value: null },
+    { type: 'sumCompare', ...T, column: 'name', op: 'gt', value: 1n },
+    { type: 'sumCompare', ...T, column: 'amount', op: 'gt', value: Number.NaN },
+    { type: 'countCompare', ...T, op: 'eq', value: -1 },
+    { type: 'countCompare', ...T, op: 'eq', value: 1, filter: { kind: 'eq' } },
+    { type: 'rowVersion', ...T, expectedSeq: 1 },
+    { type: 'all', assertions: 'x' },
+    { type: 'not' },
+    { type: 'keyCompare', ...AT, key: 'k1', op: 'gt', threshold: 'x' },
+    { type: 'keyCompare', ...AT, key: '', op: 'gt', threshold: 1n },
+    { type: 'keyEquals', ...AT, key: 'k1', value: 5 },
+  ),
+  fc.record({ op: junkExcept('eq', 'ne', 'gt', 'gte', 'lt', 'lte') }).map((x) => ({
+    type: 'keyCompare',
+    ...AT,
+    key: 'k1',
+    threshold: 1n,
+    ...x,
+  })),
+  junk
+    .filter((v) => v !== undefined && typeof v !== 'boolean')
+    .map((expected) => ({ type: 'keyExists', ...AT, key: 'k1', expected })),
+  junk
+    .filter((v) => !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+    .map((expectedSeq) => ({ type: 'keyVersion', ...AT, key: 'k1', expectedSeq })),
+  fc.integer({ min: 33, max: 60 }).map((depth) => {
+    let a: unknown = { type: 'keyExists', ...AT, key: 'k1' };
+    for (let i = 0; i < depth; i++) a = { type: 'not', assertion: { type: 'not', assertion: a } };
+    return a;
+  }),
+);
+
+/** Envelopes that must fail as a whole (every one also carries a valid mutation). */
+const badEnvelope: fc.Arbitrary<unknown> = fc.oneof(
+  junk.filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)),
+  junk.filter((v) => !Array.isArray(v)).map((mutations) => ({ writeIntent: { mutations } })),
+  fc.constant({ writeIntent: { mutations: [] } }),
+  fc.constant({ writeIntent: { mutations: [] }, assertions: [] }),
+  // (`null` counts as absent for writeClass, assertions and baseSeq, like `undefined`.)
+  junkExcept(undefined, null, 'standard', 'economic', 'volatile').map((writeClass) => ({
+    writeClass,
+    writeIntent: { mutations: [VALID] },
+  })),
+  junk
+    .filter((v) => v !== undefined && v !== null && !Array.isArray(v))
+    .map((assertions) => ({ assertions, writeIntent: { mutations: [VALID] } })),
+  badAssertion.map((a) => ({ assertions: [a], writeIntent: { mutations: [VALID] } })),
+  badMutation.map((m) => ({ writeIntent: { mutations: [VALID, m] } })),
+  badNumeric.map((m) => ({ writeIntent: { mutations: [VALID, m] } })),
+  fc
+    .oneof(
+      junk.filter((v) => v !== undefined && (v === null || typeof v !== 'object')),
+      junk.filter((v) => v !== undefined && !Array.isArray(v)).map((points) => ({ points })),
+      junk.map((p) => ({ points: [p] })).filter((rs) => !isPlain(rs.points[0])),
+      junk
+        .filter((v) => !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+        .map((version) => ({ points: [{ type: 'kv', ...AT, key: 'k1', version }] })),
+      junk.map((type) => ({ ranges: [{ type, ...AT, prefix: 'k' }] })),
+      fc.constantFrom<unknown>(
+        { points: [{ type: 'kv', ...AT, key: 'k1', version: 999 }] }, // CONFLICT
+        { points: [{ type: 'kv', projectId: 'p', scopeId: 'nope', key: 'k1', version: 0 }] },
+        { points: [{ type: 'row', ...T, primaryKey: ['x'], version: 0 }] },
+        { points: [{ type: 'row', ...T, tableName: 'nope', primaryKey: [1], version: 0 }] },
+        { ranges: [{ type: 'tablePrefix', ...T, prefix: [1, 2] }] },
+        { ranges: [{ type: 'tablePrefix', ...T, prefix: ['x'] }] },
+        { ranges: [{ type: 'tableKeyRange', ...T, lo: '!!' }] },
+        { ranges: [{ type: 'tableKeyRange', ...T, index: 'nope' }] },
+        { ranges: [{ type: 'kvPrefix', projectId: 'p', scopeId: 'nope', prefix: 'k' }] },
+      ),
+    )
+    .map((readSet) => ({ readSet, baseSeq: 0, writeIntent: { mutations: [VALID] } })),
+  // Ranges need the base seq they were read at.
+  fc.constant({
+    readSet: { ranges: [{ type: 'kvPrefix', ...AT, prefix: 'k' }] },
+    writeIntent: { mutations: [VALID] },
+  }),
+  junk
+    .filter(
+      (v) =>
+        v !== undefined &&
+        v !== null &&
+        !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0),
+    )
+    .map((baseSeq) => ({ baseSeq, writeIntent: { mutations: [VALID] } })),
+  fc
+    .oneof(
+      junk.filter((v) => v !== undefined && !isPlain(v)),
+      junk.map((callerId) => ({ callerId })).filter((c) => typeof c.callerId !== 'string'),
+      fc.constant({ callerId: '' }),
+    )
+    .map((caller) => ({ caller, writeIntent: { mutations: [VALID] } })),
+  fc
+    .oneof(
+      junk.filter((v) => v !== undefined && typeof v !== 'string' && !(v instanceof Uint8Array)),
+      fc.constantFrom<unknown>('', new Uint8Array(0), 'k'.repeat(257), new Uint8Array(257)),
+    )
+    .map((idempotencyKey) => ({ idempotencyKey, writeIntent: { mutations: [VALID] } })),
+  fc
+    .constantFrom<unknown>(Symbol('s'), () => 1, nest(70))
+    .map((bad) => ({
+      idempotencyKey: 'fp',
+      writeIntent: { mutations: [{ type: 'kvSet', ...AT, key: 'fuzz', value: bad }] },
+    })),
+  // The key of the setup's envelope, with another request: VALIDATION.
+  fc.constant({ idempotencyKey: 'used', writeIntent: { mutations: [{ ...VALID, value: 'y' }] } }),
+);
+
+describe('malformed transactions fail with a typed error and change nothing', () => {
+  it('numerics: bad amounts, policies, shard counts, widths; underflow, overflow, conflicts', async () => {
+    await fc.assert(
+      fc.asyncProperty(badNumeric, async (m) => {
+        await assertAllFail([
+          ['commit', () => db.commit(m as Mutation), 'async'],
+          ['commitMany', () => db.commitMany([VALID, m as Mutation]), 'async'],
+        ]);
+        // preflight reports the failure (or rejects with a typed error); it never accepts it.
+        const pre: unknown = await db.preflight(m as Mutation).catch((err: unknown) => err);
+        if (!(pre instanceof AedbError) && (pre as { ok?: unknown }).ok !== false) {
+          throw new Error(`preflight of ${describe_(m)}: ${describe_(pre)}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('envelopes: shapes, read sets, idempotency keys, stale reads, failing parts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        badEnvelope,
+        junk.filter((v) => v !== undefined && v !== 'durable' && v !== 'visible'),
+        async (env, finality) => {
+          await assertAllFail([
+            ['commitEnvelope', () => db.commitEnvelope(env as TransactionEnvelope), 'async'],
+            [
+              'commitActionEnvelope',
+              () => db.commitActionEnvelope(env as TransactionEnvelope),
+              'async',
+            ],
+            [
+              'commitActionEnvelope(finality)',
+              () =>
+                db.commitActionEnvelope({
+                  writeIntent: { mutations: [VALID] },
+                  finality: finality as 'durable',
+                }),
+              'async',
+            ],
+          ]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('assertions: in an envelope and in a postflightCheck', async () => {
+    await fc.assert(
+      fc.asyncProperty(badAssertion, async (a) => {
+        const assertion = a as ReadAssertion;
+        await assertAllFail([
+          [
+            'envelope assertion',
+            () =>
+              db.commitEnvelope({ assertions: [assertion], writeIntent: { mutations: [VALID] } }),
+            'async',
+          ],
+          [
+            'postflightCheck',
+            () => db.commitMany([VALID, { type: 'postflightCheck', assertions: [assertion] }]),
+            'async',
+          ],
+          [
+            'postflightCheck (not an array)',
+            () =>
+              db.commit({
+                type: 'postflightCheck',
+                assertions: assertion as unknown as ReadAssertion[],
+              }),
+            'async',
+          ],
+        ]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Options that are no processor options. */
+const badProcessorOptions: fc.Arbitrary<unknown> = fc.oneof(
+  junk.filter((v) => v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))),
+  fc
+    .string({ minLength: 1 })
+    .filter(
+      (k) =>
+        ![
+          'callerId',
+          'topicFilter',
+          'runOnInterval',
+          'maxAllowedLagCommits',
+          'maxAllowedStallMs',
+          'maxEventsPerRun',
+          'maxBytesPerRun',
+          'maxRunDurationMs',
+          'runIntervalMs',
+          'idleBackoffMs',
+          'checkpointWatermarkCommits',
+          'maxRetries',
+          'retryBackoffMs',
+          'startFrom',
+          'stopTimeoutMs',
+          '__proto__',
+        ].includes(k),
+    )
+    .map((k) => ({ [k]: 1 })),
+  fc
+    .constantFrom(
+      'maxEventsPerRun',
+      'maxRetries',
+      'checkpointWatermarkCommits',
+      'runIntervalMs',
+      'maxAllowedStallMs',
+      'retryBackoffMs',
+      'stopTimeoutMs',
+      'maxBytesPerRun',
+    )
+    .chain((key) =>
+      fc
+        .constantFrom<unknown>(-1, 0.5, Number.NaN, Infinity, '10', 1n, null, 2 ** 60)
+        .filter((v) => !(key === 'retryBackoffMs' && v === 0))
+        .map((v) => ({ [key]: v })),
+    ),
+  fc
+    .constantFrom('callerId', 'topicFilter')
+    .chain((key) =>
+      fc.constantFrom<unknown>('', 'a\nb', 'x'.repeat(257), 5, null, {}).map((v) => ({ [key]: v })),
+    ),
+  junk
+    .filter((v) => v !== undefined && typeof v !== 'boolean')
+    .map((runOnInterval) => ({ runOnInterval })),
+  fc
+    .oneof(
+      junk.filter(
+        (v) =>
+          v !== undefined &&
+          v !== 'beginning' &&
+          v !== 'end' &&
+          !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0),
+      ),
+      fc.constantFrom<unknown>('start', -1, 1.5),
+    )
+    .map((startFrom) => ({ startFrom })),
+);
+
+/** Names no processor can have. */
+const badProcessorName: fc.Arbitrary<unknown> = fc.oneof(
+  junk.filter((v) => typeof v !== 'string'),
+  fc.constantFrom<unknown>('', 'bad name', 'x'.repeat(129), 'a/b', 'é'),
+);
+
+describe('malformed processor and event calls fail with a typed error and register nothing', () => {
+  afterEach(async () => {
+    expect(await db.listReactiveProcessors()).toEqual([]);
+  });
+
+  it('startReactiveProcessor: bad options, names and handlers', async () => {
+    const handler = (): void => undefined;
+    await fc.assert(
+      fc.asyncProperty(
+        badProcessorOptions,
+        badProcessorName,
+        junk.filter((v) => typeof v !== 'function'),
+        async (options, name, notAHandler) => {
+          await assertAllFail([
+            [
+              'start(options)',
+              () => db.startReactiveProcessor('proc', options as ReactiveProcessorOptions, handler),
+              'async',
+            ],
+            ['start(name)', () => db.startReactiveProcessor(name as string, {}, handler), 'async'],
+            [
+              'start(handler)',
+              () => db.startReactiveProcessor('proc', {}, notAHandler as typeof handler),
+              'async',
+            ],
+            [
+              'register(unknown)',
+              () => db.registerReactiveProcessorHandler('never-started', handler),
+              'async',
+            ],
+            [
+              'register(name)',
+              () => db.registerReactiveProcessorHandler(name as string, handler),
+              'async',
+            ],
+            ['stop(unknown)', () => db.stopReactiveProcessor('never-started'), 'async'],
+            ['pause(unknown)', () => db.pauseReactiveProcessor('never-started'), 'async'],
+            ['resume(unknown)', () => db.resumeReactiveProcessor('never-started'), 'async'],
+            ['delete(unknown)', () => db.deleteReactiveProcessor('never-started'), 'async'],
+            ['health(name)', () => db.reactiveProcessorHealth(name as string), 'async'],
+          ]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('checkpoints, processor commits, event reads and retention with bad arguments', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        badProcessorName,
+        junk.filter((v) => !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)),
+        fc.oneof(
+          junk.filter((v) => v !== undefined && typeof v !== 'string'),
+          fc.constantFrom<unknown>('', 'x'.repeat(257)),
+        ),
+        junk.filter(
+          (v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 10_000),
+        ),
+        async (name, seq, topic, limit) => {
+          await assertAllFail([
+            ['ack(name)', () => db.ackReactiveProcessorCheckpoint(name as string, 1), 'async'],
+            ['ack(seq)', () => db.ackReactiveProcessorCheckpoint('manual', seq as number), 'async'],
+            [
+              'ackBatched(every)',
+              () => db.ackReactiveProcessorCheckpointBatched('manual', 1, seq as number),
+              'async',
+            ],
+            [
+              'reset(seq)',
+              () => db.resetReactiveProcessorCheckpoint('manual', seq as number),
+              'async',
+            ],
+            ['lag(name)', () => db.reactiveProcessorLag(name as string), 'async'],
+            [
+              'processorCommit(seq)',
+              () => db.processorCommit('proc', seq as number, [VALID]),
+              'async',
+            ],
+            [
+              'processorCommit(_system)',
+              () =>
+                db.processorCommit('proc', 1, [
+                  { type: 'kvSet', projectId: '_system', scopeId: 'app', key: 'x', value: 'y' },
+                ]),
+              'async',
+            ],
+            [
+              'processorCommit(bad mutation)',
+              () => db.processorCommit('proc', 1, [{ type: 'kvSet', ...AT, key: '', value: 'y' }]),
+              'async',
+            ],
+            ['readEventStream(topic)', () => db.readEventStream(topic as string, 0, 10), 'async'],
+            [
+              'readEventStream(from)',
+              () => db.readEventStream(undefined, seq as number, 10),
+              'async',
+            ],
+            [
+              'readEventStream(limit)',
+              () => db.readEventStream(undefined, 0, limit as number),
+              'async',
+            ],
+            [
+              'queryEvents(limit)',
+              // null and undefined mean the default limit here
+              () => db.queryEvents({ limit: (limit ?? 0) as number }),
+              'async',
+            ],
+            ['queryEvents(topic)', () => db.queryEvents({ topic: topic as string }), 'async'],
+            ['compactEvents(policy)', () => db.compactEvents({ maxAgeMs: seq as number }), 'async'],
+            ['compactEvents({})', () => db.compactEvents({}), 'async'],
+            ['emitEvent(topic)', () => db.emitEvent('p', 's', topic as string, 'k', '{}'), 'async'],
+            ['emitEvent(payload)', () => db.emitEvent('p', 's', 't', 'k', '{nope'), 'async'],
+            [
+              'deadLetters(name)',
+              () => db.listReactiveProcessorDeadLetters(name as string),
+              'async',
+            ],
+          ]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

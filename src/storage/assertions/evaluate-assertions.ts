@@ -30,7 +30,7 @@ import { executeQuery } from '../query/query-executor';
 import { Query } from '../query/query';
 import type { ColumnSchema, Value } from '../schema';
 import type { StateView } from '../state/state-view';
-import { normalizeValue } from '../values/normalize-value';
+import { describeValue, normalizeValue } from '../values/normalize-value';
 import { decodeRowValues } from '../values/row-codec';
 import { compareValues, valuesEqual } from '../values/value-order';
 import {
@@ -162,7 +162,7 @@ function validate(a: unknown, index: number, depth: number, allowSystem: boolean
   if (!ASSERTION_TYPES.has(type)) {
     throw invalid(
       index,
-      `unknown assertion type ${JSON.stringify(type) ?? String(type)}; expected one of ${[...ASSERTION_TYPES].join(', ')}`,
+      `unknown assertion type ${describeValue(type)}; expected one of ${[...ASSERTION_TYPES].join(', ')}`,
     );
   }
   if (depth > MAX_ASSERTION_DEPTH) {

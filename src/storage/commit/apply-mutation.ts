@@ -4,7 +4,7 @@ import { SYSTEM_PROJECT, validateName, validateUserProject } from '../names';
 import { MUTATION_TYPES, type Mutation } from '../mutation';
 import type { Value } from '../schema';
 import { SYSTEM_SCOPE, isSystemTableName } from '../system/system-tables';
-import { normalizeRow } from '../values/normalize-value';
+import { describeValue, normalizeRow } from '../values/normalize-value';
 import { decodeRowValues } from '../values/row-codec';
 import { evaluateAssertions } from '../assertions/evaluate-assertions';
 import { applyNumericMutation } from '../numerics/apply-numeric';
@@ -117,7 +117,7 @@ export function applyMutation(ctx: ApplyContext, m: Mutation): void {
       return;
     default:
       throw new ValidationError(
-        `mutation: unknown type ${JSON.stringify((m as { type?: unknown }).type)}; expected one of ${MUTATION_TYPES.join(', ')}`,
+        `mutation: unknown type ${describeValue((m as { type?: unknown }).type)}; expected one of ${MUTATION_TYPES.join(', ')}`,
       );
   }
 }

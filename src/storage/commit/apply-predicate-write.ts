@@ -6,7 +6,7 @@ import { Query } from '../query/query';
 import { executeQueryCapturing, type QueryRead } from '../query/query-executor';
 import type { StateView } from '../state/state-view';
 import { decodeRowValues } from '../values/row-codec';
-import { normalizeRow } from '../values/normalize-value';
+import { describeValue, normalizeRow } from '../values/normalize-value';
 import { del, writeRow, type ApplyContext } from './apply-primitives';
 import {
   encodePrimaryKeyInput,
@@ -31,7 +31,7 @@ export function matchPredicate(
   }
   if (m.limit !== undefined && (!Number.isSafeInteger(m.limit) || m.limit < 1)) {
     throw new ValidationError(
-      `${m.type} on table '${layout.name}': limit must be a positive integer, got ${String(m.limit)}`,
+      `${m.type} on table '${layout.name}': limit must be a positive integer, got ${describeValue(m.limit)}`,
     );
   }
   const indexes = new Map<string, OrderedMapView>();

@@ -3,6 +3,7 @@ import type { ReadAssertion } from '../assertions/read-assertion';
 import { ValidationError } from '../errors';
 import type { Mutation } from '../mutation';
 import { checkReadSetShape, type ReadSet } from './read-set';
+import { describeValue } from '../values/normalize-value';
 
 /**
  * How a commit is persisted.
@@ -93,7 +94,7 @@ export function normalizeEnvelope(envelope: unknown): {
   const writeClass = env.writeClass ?? 'standard';
   if (writeClass !== 'standard' && writeClass !== 'economic' && writeClass !== 'volatile') {
     throw new ValidationError(
-      `commitEnvelope: writeClass must be 'standard', 'economic' or 'volatile', got ${JSON.stringify(writeClass)}`,
+      `commitEnvelope: writeClass must be 'standard', 'economic' or 'volatile', got ${describeValue(writeClass)}`,
     );
   }
   const assertions = env.assertions ?? [];
@@ -109,7 +110,7 @@ export function normalizeEnvelope(envelope: unknown): {
   const baseSeq = env.baseSeq ?? 0;
   if (!Number.isSafeInteger(baseSeq) || baseSeq < 0) {
     throw new ValidationError(
-      `commitEnvelope: baseSeq must be a non-negative integer, got ${String(env.baseSeq)}`,
+      `commitEnvelope: baseSeq must be a non-negative integer, got ${describeValue(env.baseSeq)}`,
     );
   }
   if (hasRanges && env.baseSeq === undefined) {

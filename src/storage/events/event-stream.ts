@@ -6,6 +6,7 @@ import type { DbState } from '../state/db-state';
 import { SYSTEM_SCOPE } from '../system/system-tables';
 import { KEY_UPPER_BOUND_SUFFIX, encodeKey } from '../values/key-codec';
 import { decodeRowValues } from '../values/row-codec';
+import { describeValue } from '../values/normalize-value';
 
 /** One emitted event, as stored in `_system.app.event_outbox`. */
 export interface OutboxEvent {
@@ -116,7 +117,7 @@ export function queryEvents(state: DbState, query: EventQuery): EventQueryResult
   }
   if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
     throw new ValidationError(
-      `queryEvents.order: expected 'asc' or 'desc', got ${String(query.order)}`,
+      `queryEvents.order: expected 'asc' or 'desc', got ${describeValue(query.order)}`,
     );
   }
   const fields = query.payloadEquals;
@@ -248,14 +249,16 @@ function checkTopic(topic: unknown): void {
 
 function checkSeq(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new ValidationError(`${name}: expected a non-negative integer, got ${String(value)}`);
+    throw new ValidationError(
+      `${name}: expected a non-negative integer, got ${describeValue(value)}`,
+    );
   }
 }
 
 function checkLimit(limit: unknown): void {
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new ValidationError(
-      `event limit: expected an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`,
+      `event limit: expected an integer from 1 to ${MAX_LIMIT}, got ${describeValue(limit)}`,
     );
   }
 }

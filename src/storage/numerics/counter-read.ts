@@ -21,6 +21,7 @@ import { validateName, validateUserProject } from '../names';
 import type { StateView } from '../state/state-view';
 import { describeKvAt } from './kv-describe';
 import { U64_BYTES, byteStringToU64 } from './numeric-codec';
+import { describeValue } from '../values/normalize-value';
 
 /** Most shards of one sharded counter. */
 export const MAX_COUNTER_SHARDS = 4096;
@@ -59,7 +60,7 @@ export function checkShardCount(shardCount: unknown, what: string): asserts shar
     shardCount > MAX_COUNTER_SHARDS
   ) {
     throw new ValidationError(
-      `${what}: shardCount must be an integer 1..${MAX_COUNTER_SHARDS}, got ${String(shardCount)}`,
+      `${what}: shardCount must be an integer 1..${MAX_COUNTER_SHARDS}, got ${describeValue(shardCount)}`,
       { shardCount: typeof shardCount === 'number' ? shardCount : String(shardCount) },
     );
   }
@@ -77,7 +78,7 @@ export function checkShardCount(shardCount: unknown, what: string): asserts shar
 export function counterShardKey(key: KvKey, shard: number): Uint8Array {
   if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_COUNTER_SHARDS) {
     throw new ValidationError(
-      `counterShardKey: shard must be an integer 0..${MAX_COUNTER_SHARDS - 1}, got ${String(shard)}`,
+      `counterShardKey: shard must be an integer 0..${MAX_COUNTER_SHARDS - 1}, got ${describeValue(shard)}`,
       { shard: String(shard) },
     );
   }

@@ -3,6 +3,7 @@ import { SnapshotTooOldError, ValidationError } from '../errors';
 import { DbState } from './db-state';
 import { ReplayVisitor } from './replay-visitor';
 import { WorkingState } from './working-state';
+import { describeValue } from '../values/normalize-value';
 
 /** One published group-commit batch, kept for `atSeq` reads. */
 export interface HistoryEntry {
@@ -67,7 +68,9 @@ export class SnapshotHistory {
   at(seq: number): DbState {
     const latest = this.latest;
     if (!Number.isSafeInteger(seq) || seq < 0) {
-      throw new ValidationError(`atSeq: expected a non-negative integer seq, got ${String(seq)}`);
+      throw new ValidationError(
+        `atSeq: expected a non-negative integer seq, got ${describeValue(seq)}`,
+      );
     }
     if (seq > latest.seq) {
       throw new ValidationError(

@@ -19,6 +19,7 @@ import { validateName, validateUserProject } from '../names';
 import type { Snapshot } from '../snapshot';
 import type { StripeLocks } from './stripe-locks';
 import { TypedValue } from './typed-value';
+import { describeValue } from '../values/normalize-value';
 
 /** Options of `db.transaction(projectId, scopeId, options)`. */
 export interface KvTransactionOptions {
@@ -110,12 +111,12 @@ export class KvTransaction {
     const retries = options.maxConflictRetries ?? 3;
     if (!Number.isInteger(timeout) || timeout < 0) {
       throw new ValidationError(
-        `transaction: lockTimeoutMs must be a non-negative integer, got ${String(timeout)}`,
+        `transaction: lockTimeoutMs must be a non-negative integer, got ${describeValue(timeout)}`,
       );
     }
     if (!Number.isInteger(retries) || retries < 0 || retries > 100) {
       throw new ValidationError(
-        `transaction: maxConflictRetries must be an integer from 0 to 100, got ${String(retries)}`,
+        `transaction: maxConflictRetries must be an integer from 0 to 100, got ${describeValue(retries)}`,
       );
     }
   }
