@@ -140,7 +140,7 @@ export function del(ctx: ApplyContext, treeId: string, key: string): void {
 /** Validate a DDL request against the working catalog, apply it and log its effects. */
 export function applyDdl(ctx: ApplyContext, op: DdlOperation): void {
   for (const effect of planDdl(ctx.state.catalog, op, ctx.allowSystem)) {
-    ctx.state.applyCatalog(effect, buildIndex);
+    ctx.state.applyCatalog(effect, buildIndex, ctx.seq);
     writeCatalog(ctx.out, effect);
   }
 }

@@ -130,6 +130,10 @@ export function checkReadSetShape(readSet: unknown): ReadSet {
  * Validate a read set against the transaction-local state: every point must still have the
  * version the caller saw, and nothing in any range may have changed after `baseSeq`.
  * Throws `ConflictError` naming the first stale entry.
+ *
+ * A range read before the view's `rangeFloorSeq` conflicts whatever it covers: what was deleted
+ * before that seq is not known (the trees were loaded from a checkpoint, or a scope, table or
+ * index was dropped and may have been recreated since), so "unchanged" cannot be proven.
  */
 export function validateReadSet(
   view: StateView,
@@ -152,6 +156,12 @@ export function validateReadSet(
   const ranges = readSet.ranges ?? [];
   for (let i = 0; i < ranges.length; i++) {
     const { tree, lo, hi, what } = resolveRange(view, ranges[i], allowSystem);
+    if (baseSeq < view.rangeFloorSeq) {
+      throw new ConflictError(
+        `read set is stale: ${what} was read at seq ${baseSeq}, before seq ${view.rangeFloorSeq} (a restart from a checkpoint or a drop) after which deletions are not traceable; re-read and retry`,
+        { index: i, baseSeq, floorSeq: view.rangeFloorSeq },
+      );
+    }
     if (tree.rangeModifiedAfter(lo, hi, baseSeq)) {
       throw new ConflictError(
         `read set is stale: ${what} changed after seq ${baseSeq}; re-read and retry`,

@@ -85,7 +85,8 @@ export async function recover(
     for (const t of loaded.trees) {
       trees.set(t.id, PersistentBTree.fromSorted(t.keys, t.values, t.seqs).snapshot());
     }
-    base = new DbState(loaded.seq, Catalog.fromPlain(meta.catalog), trees);
+    // Checkpoint trees carry no deletion marks: range read sets from before it must conflict.
+    base = new DbState(loaded.seq, Catalog.fromPlain(meta.catalog), trees, undefined, loaded.seq);
   } else {
     base = new DbState(0, Catalog.empty(), new Map());
   }

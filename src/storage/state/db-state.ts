@@ -18,6 +18,13 @@ export class DbState {
     readonly trees: ReadonlyMap<string, PersistentBTree>,
     /** Estimated heap bytes of the data (see {@link estimateTreeBytes}); kept incrementally. */
     readonly dataBytes: number = estimateTreesBytes(trees.values()),
+    /**
+     * The seq before which deletions are not tracked in the trees: the checkpoint the state
+     * was recovered from (its trees are rebuilt without deletion marks), raised to the seq of
+     * every later commit that dropped a project, scope, table or index (a recreated one starts
+     * a new tree). Range read sets read before it conflict (see `validateReadSet`).
+     */
+    readonly rangeFloorSeq: number = 0,
   ) {}
 
   /** project -> scope -> KV tree, filled lazily (the state is immutable, so it never goes stale). */

@@ -23,6 +23,6 @@ export class ReplayVisitor implements EffectVisitor {
   }
 
   catalog(effect: CatalogEffect): void {
-    this.state.applyCatalog(effect, buildIndex);
+    this.state.applyCatalog(effect, buildIndex, this.seq);
   }
 }

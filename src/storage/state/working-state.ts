@@ -46,10 +46,15 @@ export class WorkingState {
   /** Estimated data bytes of the current state, kept on every put and delete. */
   private dataBytes: number;
 
+  /** See {@link DbState.rangeFloorSeq}; raised by drops, restored by `rollback`. */
+  rangeFloorSeq: number;
+  private rangeFloorAtBegin = 0;
+
   constructor(base: DbState) {
     this.catalog = base.catalog;
     this.published = base;
     this.dataBytes = base.dataBytes;
+    this.rangeFloorSeq = base.rangeFloorSeq;
     for (const [id, tree] of base.trees) this.trees.set(id, tree.fork());
   }
 
@@ -81,6 +86,7 @@ export class WorkingState {
   /** Start a transaction: changes until `commitTx`/`rollback` are undoable. */
   begin(): void {
     this.undoActive = true;
+    this.rangeFloorAtBegin = this.rangeFloorSeq;
     this.clearUndo();
   }
 
@@ -94,6 +100,7 @@ export class WorkingState {
   rollback(): void {
     if (!this.undoActive) return;
     this.undoActive = false;
+    this.rangeFloorSeq = this.rangeFloorAtBegin;
     for (let i = this.undoCount - 1; i >= 0; i--) {
       const kind = this.undoKinds[i];
       if (kind === UNDO_ENTRY) {
@@ -153,14 +160,22 @@ export class WorkingState {
   }
 
   /**
-   * Apply a catalog change: update the catalog and create or drop the trees it implies.
-   * Index trees of a new index are built from the table's rows by `buildIndex`.
+   * Apply a catalog change of the commit at `seq`: update the catalog and create or drop the
+   * trees it implies. Index trees of a new index are built from the table's rows by
+   * `buildIndex`. A drop raises {@link rangeFloorSeq} to `seq`.
    */
-  applyCatalog(effect: CatalogEffect, buildIndex: IndexBuilder): void {
+  applyCatalog(effect: CatalogEffect, buildIndex: IndexBuilder, seq: number): void {
     const before = this.catalog;
     const after = applyCatalogEffect(before, effect);
     if (this.undoActive) this.pushUndo(UNDO_CATALOG, undefined, '', before, 0);
     this.catalog = after;
+    if (
+      effect.kind === 'dropProject' ||
+      effect.kind === 'dropScope' ||
+      effect.kind === 'dropTable'
+    ) {
+      this.rangeFloorSeq = Math.max(this.rangeFloorSeq, seq);
+    }
     switch (effect.kind) {
       case 'dropProject': {
         const project = before.project(effect.projectId);
@@ -187,7 +202,9 @@ export class WorkingState {
         );
         const oldIds = new Set(old === undefined ? [] : tableTreeIds(old));
         const newIds = new Set(tableTreeIds(effect.table));
-        this.dropTrees([...oldIds].filter((id) => !newIds.has(id)));
+        const dropped = [...oldIds].filter((id) => !newIds.has(id));
+        if (dropped.length > 0) this.rangeFloorSeq = Math.max(this.rangeFloorSeq, seq);
+        this.dropTrees(dropped);
         for (const index of effect.table.indexes) {
           if (old === undefined || !old.indexes.some((i) => i.id === index.id)) {
             buildIndex(this, effect.table, index.id);
@@ -210,7 +227,13 @@ export class WorkingState {
     this.lastPublishedTrees = [...this.dirty];
     if (this.dirty.size === 0 && this.catalog === prev.catalog) {
       if (seq !== prev.seq) {
-        this.published = new DbState(seq, prev.catalog, prev.trees, this.dataBytes);
+        this.published = new DbState(
+          seq,
+          prev.catalog,
+          prev.trees,
+          this.dataBytes,
+          this.rangeFloorSeq,
+        );
       }
       return this.published;
     }
@@ -221,7 +244,7 @@ export class WorkingState {
       else trees.set(id, tree.snapshot());
     }
     this.dirty.clear();
-    this.published = new DbState(seq, this.catalog, trees, this.dataBytes);
+    this.published = new DbState(seq, this.catalog, trees, this.dataBytes, this.rangeFloorSeq);
     return this.published;
   }
 
