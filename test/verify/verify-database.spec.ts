@@ -303,7 +303,7 @@ describe('aedb verify', () => {
     expect(out.code).toBe(0);
     for (const name of VERIFY_CHECK_NAMES)
       expect(out.text).toMatch(new RegExp(`^ok {4}${name}`, 'm'));
-    expect(out.text).toMatch(/verified {8}all 10 checks pass/);
+    expect(out.text).toMatch(/verified {8}all 11 checks pass/);
     const noKey = await cli('verify', '--data-dir', dir, '--hash-chain');
     expect(noKey.code).toBe(1);
   });

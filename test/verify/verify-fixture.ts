@@ -15,8 +15,13 @@ import {
   writeCheckpoint,
   type CheckpointTree,
 } from '../../src/storage/checkpoint';
+import { Catalog } from '../../src/storage/catalog/catalog';
 import { FRAME_KIND_COMMIT } from '../../src/storage/commit/commit-pipeline';
+import { rowIndexKey, rowPrimaryKey, tableLayout } from '../../src/storage/commit/table-layout';
 import { ByteWriter } from '../../src/storage/effects/byte-writer';
+import { decodeCheckpointMeta } from '../../src/storage/recovery/checkpoint-meta';
+import type { Value } from '../../src/storage/schema';
+import { decodeRowValues, encodeRow } from '../../src/storage/values/row-codec';
 import { scanWal } from '../../src/storage/wal/wal-reader';
 import { WalWriter } from '../../src/storage/wal/wal-writer';
 
@@ -172,4 +177,54 @@ export async function appendRawFrame(dir: string, write: (w: ByteWriter) => void
   await wal.sync();
   await wal.close();
   return seq;
+}
+
+/** The schema of table `project.scope.table` in the newest checkpoint of `dir`. */
+export async function checkpointTable(
+  dir: string,
+  projectId: string,
+  scopeId: string,
+  tableName: string,
+): Promise<TableSchema> {
+  const [newest] = await listCheckpoints(path.join(dir, 'checkpoints'));
+  const loaded = await readCheckpoint(newest.file);
+  const meta = decodeCheckpointMeta(loaded.meta, newest.file);
+  const table = Catalog.fromPlain(meta.catalog).table(projectId, scopeId, tableName);
+  if (table === undefined) throw new Error(`no table ${projectId}.${scopeId}.${tableName}`);
+  return table;
+}
+
+/**
+ * Replace rows of `table` in the trees of a checkpoint being rewritten: `edit` gets each row's
+ * decoded values and returns the values to store instead (the same array for no change,
+ * `undefined` to delete the row). Primary keys and every index entry move with the values, so
+ * the result is structurally sound: only the table's own invariants can break.
+ */
+export function rewriteRows(
+  trees: Map<string, TreeEntries>,
+  table: TableSchema,
+  edit: (values: Value[]) => Value[] | undefined,
+): number {
+  const layout = tableLayout(table);
+  const rows = trees.get(layout.rowsTreeId) ?? new Map<string, [string, number]>();
+  trees.set(layout.rowsTreeId, rows);
+  let changed = 0;
+  for (const [pk, [encoded, seq]] of [...rows]) {
+    const old = decodeRowValues(table, encoded);
+    const next = edit(old.slice());
+    if (next !== undefined && next.every((v, i) => v === old[i])) continue;
+    changed++;
+    rows.delete(pk);
+    for (const index of layout.indexes)
+      trees.get(index.treeId)?.delete(rowIndexKey(index, old, pk));
+    if (next === undefined) continue;
+    const newPk = rowPrimaryKey(layout, next);
+    rows.set(newPk, [encodeRow(table, next), seq]);
+    for (const index of layout.indexes) {
+      const entries = trees.get(index.treeId) ?? new Map<string, [string, number]>();
+      trees.set(index.treeId, entries);
+      entries.set(rowIndexKey(index, next, newPk), [newPk, seq]);
+    }
+  }
+  return changed;
 }

@@ -14,7 +14,9 @@
  *    WAL after it, chain anchored at the checkpoint), but read-only: nothing is repaired,
  *    cut or deleted.
  * 4. Invariants of the recovered state: `catalog`, `trees`, `btree`, `seqs`, `rows`, `indexes`,
- *    `unique` (see `verify-state.ts`).
+ *    `unique` (see `verify-state.ts`), and `system`: the engine's tables in `_system.app`
+ *    (event outbox, idempotency records, processor checkpoints, registry and dead letters; see
+ *    `verify-system.ts`).
  *
  * @module
  */
@@ -34,6 +36,7 @@ import { dataPaths, recover, type RecoveredReadOnly } from '../recovery/recover'
 import { listSegments } from '../wal/wal-files';
 import { scanWal } from '../wal/wal-reader';
 import { checkFrom, checkStateInvariants, type VerifyCheck } from './verify-state';
+import { checkSystemTables } from './verify-system';
 
 export { VERIFY_CHECK_NAMES } from './verify-state';
 export type { VerifyCheck, VerifyCheckName } from './verify-state';
@@ -142,7 +145,7 @@ export async function verifyDatabase(
         ok: true,
         detail: `recovers seq ${r.recoveredSeq} from ${from} + ${r.framesReplayed} WAL frames`,
       });
-      checks.push(...checkStateInvariants(recovered.state));
+      checks.push(...checkStateInvariants(recovered.state), checkSystemTables(recovered.state));
     }
     const recoveredSeq = r?.recoveredSeq;
     return {

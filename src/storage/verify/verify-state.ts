@@ -47,6 +47,7 @@ export const VERIFY_CHECK_NAMES = [
   'rows',
   'indexes',
   'unique',
+  'system',
 ] as const;
 
 /** The name of a verifier check. */
