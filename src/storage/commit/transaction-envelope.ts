@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ReadAssertion } from '../assertions/read-assertion';
 import { ValidationError } from '../errors';
-import type { Mutation } from '../mutation';
+import { MUTATION_TYPES, type Mutation } from '../mutation';
 import { checkReadSetShape, type ReadSet } from './read-set';
 import { describeValue } from '../values/normalize-value';
 
@@ -12,7 +12,9 @@ import { describeValue } from '../values/normalize-value';
  *   and `os` durability, and committed alone in its group-commit batch.
  * - `volatile`: applied in memory and visible at once; its effects are **not** written to the
  *   WAL (only a small marker keeps commit seqs contiguous), so a crash loses it unless a
- *   checkpoint taken after it captured the state. For caches and presence data.
+ *   checkpoint taken after it captured the state. For caches and presence data. Limited to KV
+ *   writes (`kvSet`, `kvDel`, the KV numerics) and `postflightCheck`, without an idempotency
+ *   key: see {@link VOLATILE_MUTATION_TYPES}.
  */
 export type WriteClass = 'standard' | 'economic' | 'volatile';
 
@@ -74,6 +76,35 @@ export interface NormalizedEnvelope {
 
 const MAX_IDEMPOTENCY_KEY = 256;
 
+/**
+ * The mutations a `volatile` envelope may hold. Each writes a KV entry with its final value and
+ * nothing else, so when a crash drops the volatile commit, the durable commits logged after it
+ * still replay to a consistent state. Table writes are excluded because their logged index
+ * maintenance (removing the index entry of the row they replace) would not match the row left
+ * after the crash; DDL, `emitEvent` and idempotency records because they can create tables
+ * (the catalog change would be lost while later durable rows in those tables replay).
+ */
+export const VOLATILE_MUTATION_TYPES: readonly Mutation['type'][] = Object.freeze([
+  'kvSet',
+  'kvDel',
+  'postflightCheck',
+  'kvAddU64Ex',
+  'kvSubU64Ex',
+  'kvMaxU64',
+  'kvMinU64',
+  'kvAddI64Bounded',
+  'kvAddU256Ex',
+  'kvSubU256Ex',
+  'kvMaxU256',
+  'kvMinU256',
+  'kvMutateU64',
+  'kvMutateU256',
+  'counterAdd',
+]);
+
+const VOLATILE_TYPE_SET: ReadonlySet<string> = new Set(VOLATILE_MUTATION_TYPES);
+const MUTATION_TYPE_SET: ReadonlySet<string> = new Set(MUTATION_TYPES);
+
 /** Validate an envelope's shape and derive what the pipeline needs from it. */
 export function normalizeEnvelope(envelope: unknown): {
   mutations: readonly Mutation[];
@@ -97,6 +128,7 @@ export function normalizeEnvelope(envelope: unknown): {
       `commitEnvelope: writeClass must be 'standard', 'economic' or 'volatile', got ${describeValue(writeClass)}`,
     );
   }
+  if (writeClass === 'volatile') checkVolatile(mutations, env.idempotencyKey);
   const assertions = env.assertions ?? [];
   if (!Array.isArray(assertions))
     throw new ValidationError('commitEnvelope: assertions must be an array');
@@ -154,6 +186,26 @@ export function normalizeEnvelope(envelope: unknown): {
     };
   }
   return { mutations, envelope: { writeClass, assertions, readSet, baseSeq, idempotency } };
+}
+
+/** Reject what a `volatile` envelope cannot hold (see {@link VOLATILE_MUTATION_TYPES}). */
+function checkVolatile(mutations: readonly unknown[], idempotencyKey: unknown): void {
+  if (idempotencyKey !== undefined) {
+    throw new ValidationError(
+      'commitEnvelope: a volatile envelope cannot carry an idempotencyKey (its record would be lost on a crash); use writeClass standard',
+    );
+  }
+  for (let i = 0; i < mutations.length; i++) {
+    const type = (mutations[i] as { type?: unknown } | null)?.type;
+    // Malformed mutations are left to the mutation validator, which names what is wrong.
+    if (typeof type !== 'string' || !MUTATION_TYPE_SET.has(type) || VOLATILE_TYPE_SET.has(type)) {
+      continue;
+    }
+    throw new ValidationError(
+      `commitEnvelope: mutations[${i}] is '${type}', which a volatile envelope cannot hold; expected one of ${VOLATILE_MUTATION_TYPES.join(', ')} (table, event, DDL and idempotency writes must be logged to stay consistent after a crash)`,
+      { index: i },
+    );
+  }
 }
 
 /**

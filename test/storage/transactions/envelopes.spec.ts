@@ -10,6 +10,7 @@ import {
   ValidationError,
   decodeU64,
   encodeU64,
+  verifyDatabase,
   type AedbConfigInput,
   type TransactionEnvelope,
 } from '../../../src/index';
@@ -347,6 +348,89 @@ describe('write classes', () => {
     await db.close();
     await open();
     expect(await kvText('presence')).toBe('again');
+  });
+
+  it('volatile envelopes hold only KV writes: table, event, DDL and idempotency writes are rejected and change nothing', async () => {
+    const headBefore = db.headState().visibleHeadSeq;
+    const rejected: TransactionEnvelope[] = [
+      {
+        writeClass: 'volatile',
+        writeIntent: { mutations: [kvSet('a', '1'), insert(1, 'ann', 1n)] },
+      },
+      {
+        writeClass: 'volatile',
+        writeIntent: {
+          mutations: [
+            {
+              type: 'emitEvent',
+              projectId: 'bank',
+              scopeId: 'eu',
+              topic: 't',
+              eventKey: 'k',
+              payloadJson: '{}',
+            },
+          ],
+        },
+      },
+      {
+        writeClass: 'volatile',
+        writeIntent: {
+          mutations: [
+            { type: 'ddl', op: { type: 'createScope', projectId: 'bank', scopeId: 'x' } },
+          ],
+        },
+      },
+      {
+        writeClass: 'volatile',
+        writeIntent: {
+          mutations: [
+            {
+              type: 'tableIncU256',
+              projectId: 'bank',
+              scopeId: 'eu',
+              tableName: 'accounts',
+              primaryKey: [1],
+              column: 'balance',
+              amount: 1n,
+            },
+          ],
+        },
+      },
+      {
+        writeClass: 'volatile',
+        idempotencyKey: 'k1',
+        writeIntent: { mutations: [kvSet('a', '1')] },
+      },
+    ];
+    for (const env of rejected) {
+      const err: unknown = await db.commitEnvelope(env).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toMatch(/volatile envelope cannot/);
+    }
+    expect(db.headState().visibleHeadSeq).toBe(headBefore);
+    expect(await kvText('a')).toBeUndefined();
+    expect(await db.scopeExists('bank', 'x')).toBe(false);
+  });
+
+  it('a durable numeric over a volatile value replays to its logged final value after a restart', async () => {
+    await db.close();
+    await open({ ...OS, checkpointOnClose: false });
+    await db.kvSet('bank', 'eu', 'n', encodeU64(10n));
+    await db.commitEnvelope({
+      writeClass: 'volatile',
+      writeIntent: {
+        mutations: [
+          { type: 'kvSet', projectId: 'bank', scopeId: 'eu', key: 'n', value: encodeU64(100n) },
+        ],
+      },
+    });
+    await db.commit({ type: 'kvAddU64Ex', projectId: 'bank', scopeId: 'eu', key: 'n', amount: 5n });
+    await db.close();
+    const report = await verifyDatabase(dir);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    await open({ ...OS, checkpointOnClose: false });
+    // The durable commit logged the value it produced (105), not "+5": it survives as written.
+    expect(decodeU64((await db.kvGet('bank', 'eu', 'n'))!.value)).toBe(105n);
   });
 });
 
