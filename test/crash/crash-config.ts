@@ -77,3 +77,35 @@ export function tableCrashConfig(profile: TableCrashProfile): AedbConfigInput {
       };
   }
 }
+
+/** The engine configurations of the money-transfer crash matrix (`transfer-crash.spec.ts`). */
+export type TransferCrashProfile = 'transfers-full' | 'transfers-batch';
+
+/**
+ * Configuration per transfer profile:
+ * - `transfers-full`: `full` durability, hash chain + HMAC + strict recovery, 32 KiB segments and
+ *   a checkpoint every 600 commits (so the idempotency records and the ledger cross checkpoints
+ *   and WAL pruning all the time);
+ * - `transfers-batch`: `batch` durability (a third of the standard transfers acknowledged as
+ *   merely visible; economic ones are fsynced first anyway), 48 KiB segments.
+ */
+export function transferCrashConfig(profile: TransferCrashProfile): AedbConfigInput {
+  switch (profile) {
+    case 'transfers-full':
+      return {
+        durabilityMode: 'full',
+        recoveryMode: 'strict',
+        hashChain: true,
+        hmacKey: TEST_HMAC_KEY,
+        maxSegmentBytes: 32 * 1024,
+        checkpointCommits: 600,
+      };
+    case 'transfers-batch':
+      return {
+        durabilityMode: 'batch',
+        batchIntervalMs: 5,
+        maxSegmentBytes: 48 * 1024,
+        checkpointCommits: 1500,
+      };
+  }
+}

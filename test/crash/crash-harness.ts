@@ -74,6 +74,8 @@ export async function runAndKill<A>(
       resolve();
     }),
   );
+  // Messages the worker wrote before it died are delivered before the channel closes.
+  const disconnected = new Promise<void>((resolve) => child.once('disconnect', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`worker not ready in 20 s: ${stderr}`)),
@@ -102,6 +104,7 @@ export async function runAndKill<A>(
   killed = !selfKilled;
   child.kill('SIGKILL');
   await exited;
+  await disconnected;
   if (workerError !== undefined) throw new Error(`worker failed: ${workerError}`);
   return { acks, selfKilled };
 }

@@ -17,6 +17,7 @@ import { makeFastTempDir } from './fast-temp';
 import {
   BOOTSTRAP,
   CommitCmd,
+  OUTCOMES,
   commandArbs,
   engineConfig,
   newModel,
@@ -54,6 +55,11 @@ describe('the engine against the reference model', () => {
         { numRuns: RUNS, endOnFailure: false },
       );
       recordReliability('model-based property', { propertyRuns: runs });
+      // Evidence that the interesting outcomes happen (each one was predicted by the model).
+      const outcomes = [...OUTCOMES].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      process.stdout.write(
+        `model property: ${runs} sequences; outcomes ${outcomes.map(([k, n]) => `${k} ${n}`).join(', ')}\n`,
+      );
     },
     Math.max(600_000, RUNS * 2_000),
   );

@@ -1,9 +1,10 @@
 /**
  * `npm run test:reliability`: the long profile of the reliability suites (`test/crash`,
- * `test/reliability`, `test/verify`) with large defaults — 500 kill cycles per crash profile and
- * 2,000 runs per property (override with `AEDB_CRASH_CYCLES` / `AEDB_PROPERTY_RUNS`) — followed
- * by a summary table of what was exercised, collected from the counts each suite appends to a
- * stats file (see `test/support/reliability-stats.ts`). Extra arguments go to Jest.
+ * `test/reliability`, `test/verify`) with large defaults — 500 kill cycles per crash profile,
+ * 2,000 runs per property and 60 s of concurrency stress per durability mode (override with
+ * `AEDB_CRASH_CYCLES` / `AEDB_PROPERTY_RUNS` / `AEDB_STRESS_MS`) — followed by a summary table
+ * of what was exercised, collected from the counts each suite appends to a stats file (see
+ * `test/support/reliability-stats.ts`). Extra arguments go to Jest.
  *
  * Exit code: Jest's, or 1 when any suite reports an acknowledged commit lost.
  */
@@ -22,6 +23,7 @@ const COLUMNS: readonly [keyof ReliabilityCounts, string][] = [
   ['corruptionsTried', 'corruptions tried'],
   ['propertyRuns', 'property runs'],
   ['verifications', 'verify passes'],
+  ['snapshotsChecked', 'snapshots checked'],
 ];
 
 function main(): number {
@@ -30,11 +32,12 @@ function main(): number {
     ...process.env,
     AEDB_CRASH_CYCLES: process.env.AEDB_CRASH_CYCLES ?? '500',
     AEDB_PROPERTY_RUNS: process.env.AEDB_PROPERTY_RUNS ?? '2000',
+    AEDB_STRESS_MS: process.env.AEDB_STRESS_MS ?? '60000',
     [STATS_ENV]: statsFile,
   };
   const started = Date.now();
   process.stdout.write(
-    `reliability profile: AEDB_CRASH_CYCLES=${env.AEDB_CRASH_CYCLES} AEDB_PROPERTY_RUNS=${env.AEDB_PROPERTY_RUNS}\n`,
+    `reliability profile: AEDB_CRASH_CYCLES=${env.AEDB_CRASH_CYCLES} AEDB_PROPERTY_RUNS=${env.AEDB_PROPERTY_RUNS} AEDB_STRESS_MS=${env.AEDB_STRESS_MS}\n`,
   );
   const jest = spawnSync(
     process.execPath,

@@ -6,6 +6,7 @@
  * the engine's code, and predicts for every operation either its result or the error code.
  */
 import type { AedbErrorCode, ColumnDef, ColumnType, DdlOperation, Value } from '../../../src/index';
+import type { AssertSpec, EmitSpec, NumSpec } from './transactions';
 import { canon, compare, isValid, type GenValue } from './values';
 
 /** A failed operation of the model: the error code the engine must produce. */
@@ -46,10 +47,15 @@ export type MutSpec =
       readonly p: string;
       readonly s: string;
       readonly key: string;
-      readonly value: string;
+      /** A string is stored as its UTF-8 bytes. */
+      readonly value: string | Uint8Array;
     }
   | { readonly kind: 'kvDel'; readonly p: string; readonly s: string; readonly key: string }
-  | { readonly kind: 'ddl'; readonly op: DdlOperation };
+  | { readonly kind: 'ddl'; readonly op: DdlOperation }
+  /** The mutations of `transactions.ts`: atomic numerics, events, postflight checks. */
+  | { readonly kind: 'num'; readonly op: NumSpec }
+  | { readonly kind: 'emit'; readonly event: EmitSpec }
+  | { readonly kind: 'postflight'; readonly assertions: readonly AssertSpec[] };
 
 interface MColumn {
   readonly id: number;
@@ -64,29 +70,72 @@ interface MIndex {
   readonly unique: boolean;
 }
 
-interface MTable {
+/** A table of the model. */
+export interface MTable {
   columns: MColumn[];
   pk: string[];
   indexes: MIndex[];
   nextColumnId: number;
   /** Canonical pk -> values by column id. */
   rows: Map<string, Map<number, Value>>;
+  /** Canonical pk -> the seq of the row's last write (its version). */
+  versions: Map<string, number>;
+  /** The seq of the last delete of a row (0: none since the table was created). */
+  rowsLastDelete: number;
 }
 
-interface MScope {
+/** A KV entry: the value's bytes as hex, and the seq of its last write. */
+export interface MKvEntry {
+  readonly value: string;
+  readonly version: number;
+}
+
+/** A scope of the model. */
+export interface MScope {
   tables: Map<string, MTable>;
-  kv: Map<string, { value: string; version: number }>;
+  kv: Map<string, MKvEntry>;
+  /** The seq of the last delete of a KV entry (0: none since the scope was created). */
+  kvLastDelete: number;
+}
+
+/** An emitted event (the outbox row, without its timestamp). */
+export interface ModelEvent {
+  readonly commitSeq: number;
+  readonly topic: string;
+  readonly eventKey: string;
+  readonly projectId: string;
+  readonly scopeId: string;
+  readonly payloadJson: string;
+}
+
+/** An idempotency record: the commit that applied the request, and the request. */
+export interface IdempotencyRecord {
+  readonly seq: number;
+  readonly fingerprint: string;
 }
 
 /** The whole modelled database at one seq. */
 export interface ModelState {
   seq: number;
   projects: Map<string, Map<string, MScope>>;
+  /** Every event, in commit order (within a commit: by topic, then key, as UTF-8 bytes). */
+  events: ModelEvent[];
+  /** Idempotency records by caller-scoped key. */
+  idempotency: Map<string, IdempotencyRecord>;
+  /** The seq of the last commit that dropped a project, scope, table or index (0: none). */
+  dropSeq: number;
 }
 
 /** An empty database. */
 export function emptyState(): ModelState {
-  return { seq: 0, projects: new Map() };
+  return { seq: 0, projects: new Map(), events: [], idempotency: new Map(), dropSeq: 0 };
+}
+
+/** Hex of a KV value as stored (a string is its UTF-8 bytes). */
+export function kvHex(value: string | Uint8Array): string {
+  return typeof value === 'string'
+    ? Buffer.from(value, 'utf8').toString('hex')
+    : Buffer.from(value).toString('hex');
 }
 
 /** A deep copy (values are immutable and shared). */
@@ -103,39 +152,52 @@ export function cloneState(s: ModelState): ModelState {
           indexes: table.indexes.map((i) => ({ ...i, columns: [...i.columns] })),
           nextColumnId: table.nextColumnId,
           rows: new Map([...table.rows].map(([k, r]) => [k, new Map(r)])),
+          versions: new Map(table.versions),
+          rowsLastDelete: table.rowsLastDelete,
         });
       }
-      copy.set(sc, { tables, kv: new Map(scope.kv) });
+      copy.set(sc, { tables, kv: new Map(scope.kv), kvLastDelete: scope.kvLastDelete });
     }
     projects.set(p, copy);
   }
-  return { seq: s.seq, projects };
+  return {
+    seq: s.seq,
+    projects,
+    events: [...s.events],
+    idempotency: new Map(s.idempotency),
+    dropSeq: s.dropSeq,
+  };
 }
 
-function fail(code: AedbErrorCode, message: string): never {
+/** Throw the model's error with the code the engine must produce. */
+export function fail(code: AedbErrorCode, message: string): never {
   throw new ModelError(code, message);
 }
 
-function requireScope(s: ModelState, p: string, sc: string): MScope {
+/** The scope, or NOT_FOUND. */
+export function requireScope(s: ModelState, p: string, sc: string): MScope {
   const scope = s.projects.get(p)?.get(sc);
   return scope ?? fail('NOT_FOUND', `scope ${p}.${sc}`);
 }
 
-function requireTable(s: ModelState, at: Target): MTable {
+/** The table, or NOT_FOUND. */
+export function requireTable(s: ModelState, at: Target): MTable {
   return requireScope(s, at.p, at.s).tables.get(at.t) ?? fail('NOT_FOUND', `table ${at.t}`);
 }
 
-function column(table: MTable, name: string): MColumn | undefined {
+/** A column by name. */
+export function column(table: MTable, name: string): MColumn | undefined {
   return table.columns.find((c) => c.name === name);
 }
 
 /** The value of `name` in a row (NULL when the row has none, or the column is unknown). */
-function valueOf(table: MTable, row: ReadonlyMap<number, Value>, name: string): Value {
+export function valueOf(table: MTable, row: ReadonlyMap<number, Value>, name: string): Value {
   const c = column(table, name);
   return c === undefined ? null : (row.get(c.id) ?? null);
 }
 
-function pkKey(table: MTable, row: ReadonlyMap<number, Value>): string {
+/** The canonical primary key of a row's values. */
+export function pkKey(table: MTable, row: ReadonlyMap<number, Value>): string {
   return JSON.stringify(table.pk.map((n) => canon(valueOf(table, row, n))));
 }
 
@@ -158,7 +220,7 @@ function normalizeRow(table: MTable, row: GenRow, full: boolean): Map<number, Va
 }
 
 /** The canonical primary key of a generated key input; VALIDATION when it does not fit. */
-function pkOf(table: MTable, pk: GenPk): string {
+export function pkOf(table: MTable, pk: GenPk): string {
   if (pk.length !== table.pk.length) fail('VALIDATION', 'primary key arity');
   return JSON.stringify(
     pk.map((gv, i) => {
@@ -179,7 +241,7 @@ function fitsType(type: ColumnType, gv: GenValue): boolean {
   return false;
 }
 
-function checkUnique(table: MTable, values: ReadonlyMap<number, Value>, pk: string): void {
+export function checkUnique(table: MTable, values: ReadonlyMap<number, Value>, pk: string): void {
   for (const index of table.indexes) {
     if (!index.unique) continue;
     const mine = index.columns.map((n) => valueOf(table, values, n));
@@ -205,6 +267,7 @@ export function applyMutation(s: ModelState, m: MutSpec, seq: number): void {
       if (table.rows.has(pk) && m.kind === 'insert') fail('ALREADY_EXISTS', 'duplicate key');
       checkUnique(table, values, pk);
       table.rows.set(pk, values);
+      table.versions.set(pk, seq);
       return;
     }
     case 'updateFields': {
@@ -217,22 +280,62 @@ export function applyMutation(s: ModelState, m: MutSpec, seq: number): void {
       if (pkKey(table, next) !== pk) fail('VALIDATION', 'primary key change');
       checkUnique(table, next, pk);
       table.rows.set(pk, next);
+      table.versions.set(pk, seq);
       return;
     }
     case 'delete': {
       const table = requireTable(s, m.at);
-      table.rows.delete(pkOf(table, m.pk));
+      const pk = pkOf(table, m.pk);
+      if (table.rows.delete(pk)) {
+        table.versions.delete(pk);
+        table.rowsLastDelete = seq;
+      }
       return;
     }
     case 'kvSet':
-      requireScope(s, m.p, m.s).kv.set(m.key, { value: m.value, version: seq });
+      requireScope(s, m.p, m.s).kv.set(m.key, { value: kvHex(m.value), version: seq });
       return;
-    case 'kvDel':
-      requireScope(s, m.p, m.s).kv.delete(m.key);
+    case 'kvDel': {
+      const scope = requireScope(s, m.p, m.s);
+      if (scope.kv.delete(m.key)) scope.kvLastDelete = seq;
       return;
-    case 'ddl':
+    }
+    case 'ddl': {
+      const drops = dropsSomething(s, m.op);
       applyDdl(s, m.op);
+      if (drops) s.dropSeq = seq;
       return;
+    }
+    case 'num':
+    case 'emit':
+    case 'postflight':
+      throw new Error(`${m.kind}: applied by transactions.ts (applyTxMutation)`);
+  }
+}
+
+/** Whether `op` drops a project, scope, table or index that exists. */
+function dropsSomething(s: ModelState, op: DdlOperation): boolean {
+  switch (op.type) {
+    case 'dropProject':
+      return s.projects.has(op.projectId);
+    case 'dropScope':
+      return s.projects.get(op.projectId)?.has(op.scopeId) === true;
+    case 'dropTable':
+      return s.projects.get(op.projectId)?.get(op.scopeId)?.tables.has(op.tableName) === true;
+    case 'dropIndex':
+      return (
+        s.projects
+          .get(op.projectId)
+          ?.get(op.scopeId)
+          ?.tables.get(op.tableName)
+          ?.indexes.some((i) => i.name === op.indexName) === true
+      );
+    case 'createProject':
+    case 'createScope':
+    case 'createTable':
+    case 'alterTable':
+    case 'createIndex':
+      return false;
   }
 }
 
@@ -291,7 +394,7 @@ function applyDdl(s: ModelState, op: DdlOperation): void {
         if (op.ifNotExists === true) return;
         fail('ALREADY_EXISTS', 'scope');
       }
-      project.set(op.scopeId, { tables: new Map(), kv: new Map() });
+      project.set(op.scopeId, { tables: new Map(), kv: new Map(), kvLastDelete: 0 });
       return;
     }
     case 'dropScope': {
@@ -325,6 +428,8 @@ function applyDdl(s: ModelState, op: DdlOperation): void {
         indexes: [],
         nextColumnId: columns.length + 1,
         rows: new Map(),
+        versions: new Map(),
+        rowsLastDelete: 0,
       });
       return;
     }
@@ -425,7 +530,8 @@ export interface QuerySpec {
 
 type Truth = boolean | null;
 
-function evaluate(table: MTable, row: ReadonlyMap<number, Value>, e: ExprSpec): Truth {
+/** SQL (three-valued) evaluation of a predicate on a row. */
+export function evaluate(table: MTable, row: ReadonlyMap<number, Value>, e: ExprSpec): Truth {
   switch (e.kind) {
     case 'and': {
       let result: Truth = true;
@@ -490,7 +596,8 @@ function evaluate(table: MTable, row: ReadonlyMap<number, Value>, e: ExprSpec): 
   }
 }
 
-function checkExpr(table: MTable, e: ExprSpec): void {
+/** The `Expr` validation of queries: unknown columns, order on json. */
+export function checkExpr(table: MTable, e: ExprSpec): void {
   switch (e.kind) {
     case 'and':
     case 'or':
@@ -550,14 +657,15 @@ export function runQuery(s: ModelState, q: QuerySpec): Record<string, Value>[] {
   return picked.map((r) => Object.fromEntries(names.map((n) => [n, valueOf(table, r, n)])));
 }
 
-/** A KV entry as the engine returns it (key and value as text here). */
+/** A KV entry as the engine returns it (the key as text, the value as hex). */
 export interface ModelKvEntry {
   readonly key: string;
   readonly value: string;
   readonly version: number;
 }
 
-function utf8Order(a: string, b: string): number {
+/** UTF-8 byte order of two strings (the engine's order of text keys). */
+export function utf8Order(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -589,7 +697,15 @@ export function kvScanPrefix(
 /** Everything a reader can see, in a canonical form comparable with the engine's dump. */
 export function dumpModel(s: ModelState): unknown {
   const projects = [...s.projects.keys()].sort();
-  return projects.map((p) => {
+  const events = s.events.map((e) => [
+    e.commitSeq,
+    e.topic,
+    e.eventKey,
+    e.projectId,
+    e.scopeId,
+    e.payloadJson,
+  ]);
+  const data = projects.map((p) => {
     const scopes = s.projects.get(p) as Map<string, MScope>;
     return [
       p,
@@ -612,4 +728,5 @@ export function dumpModel(s: ModelState): unknown {
       }),
     ];
   });
+  return [data, events];
 }

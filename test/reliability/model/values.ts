@@ -20,6 +20,7 @@ export const COLUMN_POOL = {
   doc: 'json',
   at: 'timestamp',
   big: 'i256',
+  amt: 'u256',
 } as const satisfies Record<string, ColumnType>;
 
 /** A pooled column name. */
@@ -101,8 +102,12 @@ export function validValueArb(type: ColumnType): fc.Arbitrary<GenValue> {
       );
     case 'i256':
       return fc.constantFrom(-(1n << 255n), -1n, 0n, 5n, (1n << 255n) - 1n).map((n) => valid(n));
-    case 'u8':
     case 'u256':
+      return fc.oneof(
+        fc.constantFrom(0n, 1n, 5n, (1n << 256n) - 2n, (1n << 256n) - 1n).map((n) => valid(n)),
+        fc.integer({ min: 0, max: 9 }).map((n) => valid(n, BigInt(n))),
+      );
+    case 'u8':
       throw new Error(`no generator for ${type} (not in the column pool)`);
   }
 }
@@ -119,6 +124,7 @@ export function invalidValueArb(type: ColumnType): fc.Arbitrary<GenValue> {
     json: [{ bad: Number.NaN }, [1n], { x: () => 1 }],
     timestamp: ['x', new Date(Number.NaN), 1n << 64n],
     i256: [1n << 256n, 'x', 0.5],
+    u256: [-1n, 1n << 256n, 'x', 0.5],
   };
   return fc.constantFrom(...(byType[type] ?? ['x'])).map((x) => invalid(x));
 }
