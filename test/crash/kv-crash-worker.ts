@@ -10,6 +10,7 @@
 // Engine modules directly, not src/index: the public entry also loads NestJS (~0.5 s per spawn).
 import { AedbInstance } from '../../src/aedb-instance';
 import { crashConfig, type CrashProfile } from './crash-config';
+import { ackReporter } from './ack-reporter';
 
 const [dir, cycleArg, profileArg, inflightArg] = process.argv.slice(2);
 const cycle = Number(cycleArg);
@@ -23,20 +24,7 @@ interface Ack {
   durable: boolean;
 }
 
-let pending: Ack[] = [];
-let flushScheduled = false;
-function report(ack: Ack): void {
-  pending.push(ack);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      const batch = pending;
-      pending = [];
-      process.send?.({ type: 'acks', acks: batch });
-    });
-  }
-}
+const report = ackReporter<Ack>();
 
 async function main(): Promise<void> {
   const db = await AedbInstance.open(dir, crashConfig(profile));

@@ -13,6 +13,7 @@
 import { AedbInstance } from '../../src/aedb-instance';
 import { attach, crashHandler, prepare, TOPIC, type CrashMode } from '../processors/crash-workload';
 import { PROCESSOR_CRASH_CONFIG, type ProcessorAck } from './processor-matrix-config';
+import { ackReporter } from './ack-reporter';
 
 /** Emits in flight. */
 const PRODUCERS = 16;
@@ -30,20 +31,7 @@ function send(acks: ProcessorAck[]): Promise<void> {
   });
 }
 
-let pending: ProcessorAck[] = [];
-let flushScheduled = false;
-function reportEmit(ack: ProcessorAck): void {
-  pending.push(ack);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      const batch = pending;
-      pending = [];
-      void send(batch);
-    });
-  }
-}
+const reportEmit = ackReporter<ProcessorAck>((batch) => void send(batch));
 
 async function main(): Promise<void> {
   const db = await AedbInstance.open(dir, PROCESSOR_CRASH_CONFIG);

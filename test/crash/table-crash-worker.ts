@@ -25,6 +25,7 @@ import {
   writerPks,
   type ItemRow,
 } from './table-workload';
+import { ackReporter } from './ack-reporter';
 
 const [dir, cycleArg, profileArg, stateFile, selfKillArg] = process.argv.slice(2);
 const selfKillMs = Number(selfKillArg ?? -1);
@@ -38,20 +39,7 @@ interface Done {
   seq?: number;
 }
 
-let pending: Done[] = [];
-let flushScheduled = false;
-function report(done: Done): void {
-  pending.push(done);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      const batch = pending;
-      pending = [];
-      process.send?.({ type: 'acks', acks: batch });
-    });
-  }
-}
+const report = ackReporter<Done>();
 
 function fail(message: string): never {
   process.send?.({ type: 'error', message });

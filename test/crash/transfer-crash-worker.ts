@@ -27,6 +27,7 @@ import {
   type TransferAck,
   type TransferSpec,
 } from './transfer-workload';
+import { ackReporter } from './ack-reporter';
 
 const [dir, cycleArg, profileArg, retryFile] = process.argv.slice(2);
 const cycle = Number(cycleArg);
@@ -34,20 +35,7 @@ const profile = profileArg as TransferCrashProfile;
 const config = transferCrashConfig(profile);
 const batchMode = config.durabilityMode === 'batch';
 
-let pending: TransferAck[] = [];
-let flushScheduled = false;
-function report(ack: TransferAck): void {
-  pending.push(ack);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      const batch = pending;
-      pending = [];
-      process.send?.({ type: 'acks', acks: batch });
-    });
-  }
-}
+const report = ackReporter<TransferAck>();
 
 function fail(message: string): never {
   process.send?.({ type: 'error', message });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ReadAssertion } from '../assertions/read-assertion';
 import { ValidationError } from '../errors';
 import { MUTATION_TYPES, type Mutation } from '../mutation';
+import { NUMERIC_MUTATION_TYPES } from '../numerics/numeric-mutation';
 import { checkReadSetShape, type ReadSet } from './read-set';
 import { describeValue } from '../values/normalize-value';
 
@@ -88,18 +89,7 @@ export const VOLATILE_MUTATION_TYPES: readonly Mutation['type'][] = Object.freez
   'kvSet',
   'kvDel',
   'postflightCheck',
-  'kvAddU64Ex',
-  'kvSubU64Ex',
-  'kvMaxU64',
-  'kvMinU64',
-  'kvAddI64Bounded',
-  'kvAddU256Ex',
-  'kvSubU256Ex',
-  'kvMaxU256',
-  'kvMinU256',
-  'kvMutateU64',
-  'kvMutateU256',
-  'counterAdd',
+  ...NUMERIC_MUTATION_TYPES.filter((t) => t !== 'tableIncU256' && t !== 'tableDecU256'),
 ]);
 
 const VOLATILE_TYPE_SET: ReadonlySet<string> = new Set(VOLATILE_MUTATION_TYPES);
