@@ -26,6 +26,11 @@ import {
 } from './model/commands';
 
 const RUNS = Number(process.env.AEDB_PROPERTY_RUNS ?? 250);
+/** Replay a reported failure: the `seed`, `path` and `replayPath` fast-check printed. */
+const REPLAY =
+  process.env.AEDB_PROPERTY_SEED === undefined
+    ? {}
+    : { seed: Number(process.env.AEDB_PROPERTY_SEED), path: process.env.AEDB_PROPERTY_PATH };
 
 describe('the engine against the reference model', () => {
   it(
@@ -34,7 +39,11 @@ describe('the engine against the reference model', () => {
       let runs = 0;
       await fc.assert(
         fc.asyncProperty(
-          fc.commands(commandArbs(), { maxCommands: 60, size: 'max' }),
+          fc.commands(commandArbs(), {
+            maxCommands: 60,
+            size: 'max',
+            replayPath: process.env.AEDB_PROPERTY_REPLAY_PATH,
+          }),
           async (cmds) => {
             runs++;
             const dir = makeFastTempDir('aedb-model-');
@@ -52,7 +61,7 @@ describe('the engine against the reference model', () => {
             }
           },
         ),
-        { numRuns: RUNS, endOnFailure: false },
+        { numRuns: RUNS, endOnFailure: false, ...REPLAY },
       );
       recordReliability('model-based property', { propertyRuns: runs });
       // Evidence that the interesting outcomes happen (each one was predicted by the model).

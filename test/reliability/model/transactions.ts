@@ -817,14 +817,18 @@ export function scopedKey(callerId: string | undefined, key: string): string {
 export function markRolledBack(state: ModelState, draft: ModelState, seq: number): void {
   for (const [p, scopes] of state.projects) {
     for (const [sc, scope] of scopes) {
+      // A scope or table the failed draft dropped may have been written before the drop (the
+      // engine rolls those writes back, but its trees may still carry their seq): uncertain.
       const d = draft.projects.get(p)?.get(sc);
-      if (d === undefined) continue;
-      if (!sameEntries(scope.kv, d.kv, (a, b) => a.value === b.value && a.version === b.version)) {
+      if (
+        d === undefined ||
+        !sameEntries(scope.kv, d.kv, (a, b) => a.value === b.value && a.version === b.version)
+      ) {
         scope.kvLastDelete = Math.max(scope.kvLastDelete, seq);
       }
       for (const [t, table] of scope.tables) {
-        const dt = d.tables.get(t);
-        if (dt !== undefined && !sameEntries(table.versions, dt.versions, (a, b) => a === b)) {
+        const dt = d?.tables.get(t);
+        if (dt === undefined || !sameEntries(table.versions, dt.versions, (a, b) => a === b)) {
           table.rowsLastDelete = Math.max(table.rowsLastDelete, seq);
         }
       }
