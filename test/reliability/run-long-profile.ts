@@ -1,7 +1,7 @@
 /**
  * `npm run test:reliability`: the long profile of the reliability suites (`test/crash`,
- * `test/reliability`, `test/verify`) with large defaults — 500 kill cycles per crash profile,
- * 2,000 runs per property and 60 s of concurrency stress per durability mode (override with
+ * `test/reliability`, `test/verify`) with large defaults — 200 kill cycles per crash profile
+ * (2,000 in all), 10,000 runs per property and 60 s of concurrency stress per durability mode (override with
  * `AEDB_CRASH_CYCLES` / `AEDB_PROPERTY_RUNS` / `AEDB_STRESS_MS`) — followed by a summary table
  * of what was exercised, collected from the counts each suite appends to a stats file (see
  * `test/support/reliability-stats.ts`). Extra arguments go to Jest.
@@ -30,8 +30,8 @@ function main(): number {
   const statsFile = path.join(os.tmpdir(), `aedb-reliability-${process.pid}-${Date.now()}.jsonl`);
   const env = {
     ...process.env,
-    AEDB_CRASH_CYCLES: process.env.AEDB_CRASH_CYCLES ?? '500',
-    AEDB_PROPERTY_RUNS: process.env.AEDB_PROPERTY_RUNS ?? '2000',
+    AEDB_CRASH_CYCLES: process.env.AEDB_CRASH_CYCLES ?? '200',
+    AEDB_PROPERTY_RUNS: process.env.AEDB_PROPERTY_RUNS ?? '10000',
     AEDB_STRESS_MS: process.env.AEDB_STRESS_MS ?? '60000',
     [STATS_ENV]: statsFile,
   };
