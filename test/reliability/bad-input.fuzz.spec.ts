@@ -5,11 +5,14 @@
  * bytes, empty, oversized, lone surrogates), configurations and option objects (commit, read,
  * scan), atomic numerics (bad amounts and policies, and arithmetic that must be refused),
  * envelopes (shapes, read sets, idempotency keys, stale reads), read assertions (in envelopes and
- * in `postflightCheck`), and the processor API (options, names, handlers, checkpoints, events). Every call must fail with a typed `AedbError` — never a TypeError or any other
- * exception, never a synchronous throw from a method that returns a Promise, never an unhandled
- * rejection — and the database must be exactly as it was (a full dump before and after).
+ * in `postflightCheck`), and the processor API (options, names, handlers, checkpoints, events).
+ * Every call must fail with a typed `AedbError` — never a TypeError or any other exception,
+ * never a synchronous throw from a method that returns a Promise, never an unhandled rejection —
+ * and the database must be exactly as it was (a full dump before and after).
  *
  * Every generated input is invalid by construction (a valid one would rightly succeed).
+ * The `as T` casts on generated values are the point of the test, not type escapes: they hand
+ * ill-typed input to typed public APIs, as an untyped JavaScript caller could.
  * Runs per property: `AEDB_PROPERTY_RUNS` (default 150).
  */
 import fc from 'fast-check';
@@ -674,7 +677,8 @@ describe('malformed reads fail with a typed error', () => {
       fc.asyncProperty(
         shapeless.filter((v) => typeof v !== 'string' || v === ''),
         shapeless,
-        async (bad, any) => {
+        async (bad, junk) => {
+          // `bad`/`junk` are cast to each parameter's type on purpose (see the module docs).
           const q = Query.select('*').from('t');
           await assertAllFail([
             ['select', () => Query.select(bad as string), 'sync'],
@@ -687,7 +691,9 @@ describe('malformed reads fail with a typed error', () => {
               () =>
                 q.orderBy(
                   'id',
-                  (typeof any === 'string' || any === undefined ? `${String(any)}!` : any) as 'asc',
+                  (typeof junk === 'string' || junk === undefined
+                    ? `${String(junk)}!`
+                    : junk) as 'asc',
                 ),
               'sync',
             ],
@@ -695,19 +701,23 @@ describe('malformed reads fail with a typed error', () => {
               'limit',
               () =>
                 q.limit(
-                  typeof any === 'number' && Number.isSafeInteger(any) && any >= 0
+                  typeof junk === 'number' && Number.isSafeInteger(junk) && junk >= 0
                     ? -1
-                    : (any as number),
+                    : (junk as number),
                 ),
               'sync',
             ],
             ['offset', () => q.offset(-5), 'sync'],
             ['Expr.eq column', () => Expr.eq(bad as string, 1), 'sync'],
             ['Expr.eq NaN', () => Expr.eq('id', Number.NaN), 'sync'],
-            ['Expr.in', () => Expr.in('id', (Array.isArray(any) ? 'x' : any) as unknown[]), 'sync'],
+            [
+              'Expr.in',
+              () => Expr.in('id', (Array.isArray(junk) ? 'x' : junk) as unknown[]),
+              'sync',
+            ],
             [
               'Expr.like',
-              () => Expr.like('name', (typeof any === 'string' ? 5 : any) as string),
+              () => Expr.like('name', (typeof junk === 'string' ? 5 : junk) as string),
               'sync',
             ],
             ['Expr.and', () => Expr.and(bad as Expr), 'sync'],
